@@ -1,0 +1,16 @@
+package dev.amend.spi;
+
+import java.util.List;
+
+/** A metric over edit cases, tagged with its protocol. */
+public interface Evaluator {
+
+    /** Returns the protocol tag every score of this evaluator carries. */
+    String protocol();
+
+    /**
+     * Returns this evaluator's scores for {@code cases} on the model as it is now (after the edit);
+     * what it needs from before the edit is in each case's {@link EvaluationCase#baseline()}.
+     */
+    List<Score> evaluate(EditableModel model, List<EvaluationCase> cases);
+}
