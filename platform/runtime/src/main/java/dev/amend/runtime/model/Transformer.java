@@ -1,0 +1,660 @@
+package dev.amend.runtime.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.amend.runtime.safetensors.HostTensor;
+import dev.amend.spi.Capture;
+import dev.amend.spi.EditPoint;
+import dev.amend.spi.EditableModel;
+import dev.amend.spi.ForwardRequest;
+import dev.amend.spi.ForwardResult;
+import dev.amend.spi.GenerationRequest;
+import dev.amend.spi.GenerationResult;
+import dev.amend.spi.Intervention;
+import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.Site;
+import dev.amend.spi.TextTokenizer;
+import dev.amend.spi.WeightDelta;
+import dev.amend.spi.WeightLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * A decoder-only transformer on DJL/PyTorch with the hooks editing methods need. The loop over
+ * blocks, interventions, captures, the KV cache and generation live here once; each architecture
+ * supplies its embedding, attention, MLP and head in one class ({@link Gpt2Transformer},
+ * {@link LlamaTransformer}).
+ *
+ * <p>Weights are kept in float32 under the checkpoint's Hugging Face names and in its stored layout.
+ */
+public abstract class Transformer implements EditableModel, AutoCloseable {
+
+    /** Sizes and options. */
+    protected final TransformerConfig config;
+    /** Owner of the weights. */
+    protected final NDManager manager;
+    /** Weights by Hugging Face name, in stored layout. */
+    protected final Map<String, NDArray> weights;
+
+    private final String name;
+    private final TextTokenizer tokenizer;
+    private final ModelArchitecture architecture;
+    private final String baseHash;
+
+    /**
+     * Builds the model from float32 host tensors named as in a Hugging Face checkpoint.
+     *
+     * @param name      name for logs and the API
+     * @param config    sizes and options
+     * @param tensors   weights; every name {@link #expectedWeights()} lists must be present, others are refused
+     * @param tokenizer the tokenizer, or null for a model used on ids only
+     * @param device    where the weights live ({@code cpu} or {@code gpu(N)})
+     */
+    protected Transformer(String name, TransformerConfig config, Map<String, HostTensor> tensors,
+                          TextTokenizer tokenizer, Device device) {
+        this.name = name;
+        this.config = config;
+        this.tokenizer = tokenizer;
+        Map<String, long[]> expected = expectedWeights();
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            HostTensor t = tensors.get(e.getKey());
+            if (t == null) {
+                problems.add("missing tensor \"" + e.getKey() + "\"");
+            } else if (!Arrays.equals(t.shape(), e.getValue())) {
+                problems.add("tensor \"" + e.getKey() + "\" has shape " + Arrays.toString(t.shape())
+                        + ", the config needs " + Arrays.toString(e.getValue()));
+            }
+        }
+        for (String n : tensors.keySet()) {
+            if (!expected.containsKey(n)) {
+                problems.add("unexpected tensor \"" + n + "\" for a " + config.family().id() + " model");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException("checkpoint " + name + " does not match its config: "
+                    + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
+                    + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
+        }
+        this.manager = NDManager.newBaseManager(device, "PyTorch");
+        Map<String, NDArray> w = new LinkedHashMap<>();
+        MessageDigest digest = sha256();
+        for (String n : new TreeSet<>(expected.keySet())) {
+            HostTensor t = tensors.get(n);
+            NDArray a = manager.create(t.data(), new Shape(t.shape()));
+            a.setName(n);
+            w.put(n, a);
+            digest.update(n.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            ByteBuffer bb = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
+            bb.asFloatBuffer().put(t.data());
+            digest.update(bb);
+        }
+        this.weights = Collections.unmodifiableMap(w);
+        this.baseHash = HexFormat.of().formatHex(digest.digest());
+        List<EditPoint> points = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            points.add(editPoint(l));
+        }
+        long params = 0;
+        for (HostTensor t : tensors.values()) {
+            params += t.data().length;
+        }
+        this.architecture = new ModelArchitecture(config.family().id(), config.layers(), config.hiddenSize(),
+                config.intermediateSize(), config.vocabSize(), config.maxPositions(), params, config.dtype(), points);
+    }
+
+    /** Returns a model of the family in {@code config} (see {@link #Transformer}). */
+    public static Transformer create(String name, TransformerConfig config, Map<String, HostTensor> tensors,
+                                     TextTokenizer tokenizer, Device device) {
+        return switch (config.family()) {
+            case GPT2 -> new Gpt2Transformer(name, config, tensors, tokenizer, device);
+            case LLAMA, QWEN2, MISTRAL -> new LlamaTransformer(name, config, tensors, tokenizer, device);
+        };
+    }
+
+    /** Returns every weight name a model of {@code config} needs, with its stored shape. */
+    public static Map<String, long[]> weightShapes(TransformerConfig config) {
+        return switch (config.family()) {
+            case GPT2 -> Gpt2Transformer.shapes(config);
+            case LLAMA, QWEN2, MISTRAL -> LlamaTransformer.shapes(config);
+        };
+    }
+
+    // ---- what each architecture supplies -------------------------------------------------------
+
+    /** Returns every weight name this architecture needs, with its stored shape. */
+    protected abstract Map<String, long[]> expectedWeights();
+
+    /** Returns the MLP output projection of block {@code layer}. */
+    protected abstract EditPoint editPoint(int layer);
+
+    /** Returns token (and position) embeddings [B, T, d] for ids [B, T] starting at position {@code offset}. */
+    protected abstract NDArray embed(NDArray ids, int offset);
+
+    /** Returns the attention sub-block's output [B, T, d] for the residual stream {@code x} [B, T, d]. */
+    protected abstract NDArray attention(int layer, NDArray x, int offset, KvCache cache, NDArray mask);
+
+    /** Returns the MLP key [B, T, d_ff] (input of the output projection) for the residual stream {@code x}. */
+    protected abstract NDArray mlpKey(int layer, NDArray x);
+
+    /** Returns the MLP output projection of {@code key} [B, T, d_ff] → [B, T, d]. */
+    protected abstract NDArray mlpOut(int layer, NDArray key);
+
+    /** Returns logits [B, T, V] for the residual stream after the last block. */
+    protected abstract NDArray head(NDArray x);
+
+    // ---- shared pieces ---------------------------------------------------------------------------
+
+    /**
+     * Scaled dot-product attention with grouped-query heads.
+     *
+     * @param q    [B, H, T, hd]
+     * @param k    [B, kvH, S, hd]
+     * @param v    [B, kvH, S, hd]
+     * @param mask [T, S] additive (0 or -inf), or null when every query sees every key
+     * @return [B, T, H*hd]
+     */
+    protected final NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        long b = q.getShape().get(0);
+        long t = q.getShape().get(2);
+        int hd = config.headDim();
+        int g = config.groupSize();
+        NDArray qg = q.reshape(b, config.kvHeads(), g, t, hd);                        // [B, kvH, g, T, hd]
+        NDArray scores = qg.matMul(k.expandDims(2).transpose(0, 1, 2, 4, 3))          // [B, kvH, g, T, S]
+                .mul(1.0 / Math.sqrt(hd));
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        NDArray ctx = scores.softmax(-1).matMul(v.expandDims(2));                    // [B, kvH, g, T, hd]
+        return ctx.reshape(b, config.heads(), t, hd).transpose(0, 2, 1, 3)           // [B, T, H, hd]
+                .reshape(b, t, (long) config.heads() * hd);
+    }
+
+    /** Returns {@code x W + b} for a weight stored [in, out] (GPT-2 Conv1D). */
+    protected final NDArray conv1d(NDArray x, String weight, String bias) {
+        NDArray y = x.matMul(w(weight));
+        return bias == null ? y : y.add(w(bias));
+    }
+
+    /** Returns {@code x Wᵀ + b} for a weight stored [out, in] (torch Linear). */
+    protected final NDArray linear(NDArray x, String weight, String bias) {
+        NDArray y = x.matMul(w(weight).transpose());
+        return bias == null ? y : y.add(w(bias));
+    }
+
+    /** Returns the weight called {@code n}. */
+    protected final NDArray w(String n) {
+        NDArray a = weights.get(n);
+        if (a == null) {
+            throw new IllegalStateException("no weight " + n);
+        }
+        return a;
+    }
+
+    /** Per-layer key/value cache for generation: [B, kvH, capacity, hd], filled up to {@code length}. */
+    protected static final class KvCache {
+        private NDArray keys;
+        private NDArray values;
+        private int length;
+
+        /** Appends {@code k}, {@code v} [B, kvH, T, hd] and returns all keys and values so far. */
+        NDArray[] append(NDArray k, NDArray v) {
+            if (keys == null) {
+                keys = k;
+                values = v;
+            } else {
+                NDArray nk = keys.concat(k, 2);
+                NDArray nv = values.concat(v, 2);
+                keys.close();
+                values.close();
+                keys = nk;
+                values = nv;
+            }
+            length = (int) keys.getShape().get(2);
+            return new NDArray[] {keys, values};
+        }
+
+        /** Returns how many positions are cached. */
+        int length() {
+            return length;
+        }
+
+        void keep() {
+            if (keys != null) {
+                NDScope.unregister(keys, values);
+            }
+        }
+
+        void close() {
+            if (keys != null) {
+                keys.close();
+                values.close();
+            }
+        }
+    }
+
+    // ---- EditableModel -----------------------------------------------------------------------------
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ModelArchitecture architecture() {
+        return architecture;
+    }
+
+    /** Returns the configuration. */
+    public TransformerConfig config() {
+        return config;
+    }
+
+    @Override
+    public TextTokenizer tokenizer() {
+        if (tokenizer == null) {
+            throw new InvalidRequestException("model " + name + " was loaded without a tokenizer: "
+                    + "add tokenizer.json to its directory (or --tokenizer for a llama2.c .bin)");
+        }
+        return tokenizer;
+    }
+
+    /** Returns true when a tokenizer was loaded. */
+    public boolean hasTokenizer() {
+        return tokenizer != null;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public String baseHash() {
+        return baseHash;
+    }
+
+    @Override
+    public Set<String> weightNames() {
+        return weights.keySet();
+    }
+
+    @Override
+    public NDArray weight(String n) {
+        NDArray a = weights.get(n);
+        if (a == null) {
+            throw new InvalidRequestException("model " + name + " has no weight \"" + n + "\"");
+        }
+        return a;
+    }
+
+    @Override
+    public NDArray linearWeight(EditPoint point, NDManager into) {
+        NDArray stored = weight(point.weight());
+        NDArray outIn = point.layout() == WeightLayout.IN_OUT ? stored.transpose() : stored;
+        NDArray copy = outIn.duplicate();
+        copy.attach(into);
+        return copy;
+    }
+
+    @Override
+    public void setWeight(String n, NDArray value) {
+        NDArray target = weight(n);
+        if (!target.getShape().equals(value.getShape())) {
+            throw new InvalidRequestException("weight \"" + n + "\" has shape " + target.getShape()
+                    + ", the new value has " + value.getShape());
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager tmp = manager.newSubManager()) {
+            NDArray v = value.toDevice(target.getDevice(), true).toType(DataType.FLOAT32, true);
+            v.attach(tmp);
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), v);
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    @Override
+    public void addToWeight(WeightDelta delta) {
+        NDArray target = weight(delta.weight());
+        EditPoint point = editPointOf(delta.weight());
+        long[] shape = target.getShape().getShape();
+        boolean transposed = point != null && point.layout() == WeightLayout.IN_OUT;
+        long rows = transposed ? shape[1] : shape[0];
+        long cols = shape.length == 2 ? (transposed ? shape[0] : shape[1]) : 1;
+        if (delta.rows() != rows || delta.cols() != cols) {
+            throw new InvalidRequestException("delta for \"" + delta.weight() + "\" is [" + delta.rows() + ", "
+                    + delta.cols() + "] but the weight is [" + rows + ", " + cols + "] as [out, in]");
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try (NDManager tmp = manager.newSubManager(target.getDevice())) {
+            NDArray d;
+            if (delta instanceof WeightDelta.LowRank lr) {
+                NDArray u = tmp.create(lr.u(), new Shape(lr.rows(), lr.rank()));
+                NDArray v = tmp.create(lr.v(), new Shape(lr.cols(), lr.rank()));
+                d = u.matMul(v.transpose());
+            } else {
+                d = tmp.create(((WeightDelta.Dense) delta).values(), new Shape(delta.rows(), delta.cols()));
+            }
+            if (transposed) {
+                d = d.transpose();
+            }
+            target.addi(d.reshape(target.getShape()));
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private EditPoint editPointOf(String weightName) {
+        for (EditPoint p : architecture.editPoints()) {
+            if (p.weight().equals(weightName)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    // ---- forward -----------------------------------------------------------------------------------
+
+    @Override
+    public ForwardResult forward(ForwardRequest request) {
+        int first = request.resume() == null ? 0 : request.resume().layer();
+        int last = request.stopAfterLayer() < 0 ? config.layers() - 1 : request.stopAfterLayer();
+        if (first < 0 || first >= config.layers() || last >= config.layers() || last < first) {
+            throw new InvalidRequestException("cannot run blocks " + first + ".." + last + " of a model with "
+                    + config.layers() + " layers");
+        }
+        int b = request.tokens().size();
+        int t = request.maxLength();
+        checkContext(t);
+        int[] lengths = new int[b];
+        long[] ids = new long[b * t];
+        for (int i = 0; i < b; i++) {
+            int[] seq = request.tokens().get(i);
+            lengths[i] = seq.length;
+            for (int j = 0; j < t; j++) {
+                int id = j < seq.length ? seq[j] : seq[seq.length - 1];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new InvalidRequestException("token id " + id + " is outside the vocabulary of "
+                            + config.vocabSize());
+                }
+                ids[i * t + j] = id;
+            }
+        }
+        Map<Capture, List<Intervention>> adds = new HashMap<>();
+        for (Intervention iv : request.interventions()) {
+            if (iv.row() >= b || iv.position() >= lengths[iv.row()]) {
+                throw new InvalidRequestException("intervention at row " + iv.row() + " position " + iv.position()
+                        + " lies outside the batch");
+            }
+            adds.computeIfAbsent(new Capture(iv.layer(), iv.site()), k -> new ArrayList<>()).add(iv);
+        }
+        Set<Capture> wanted = Set.copyOf(request.captures());
+        NDManager out = manager.newSubManager();
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(request.gradients());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray idArray = manager.create(ids, new Shape(b, t));
+            NDArray mask = t > 1 ? causalMask(t, 0) : null;
+            Map<Capture, NDArray> captured = new LinkedHashMap<>();
+            NDArray x;
+            if (request.resume() != null) {
+                x = request.resume().hidden();
+                if (!x.getShape().equals(new Shape(b, t, config.hiddenSize()))) {
+                    throw new InvalidRequestException("resume hidden state has shape " + x.getShape() + ", expected "
+                            + new Shape(b, t, config.hiddenSize()));
+                }
+            } else {
+                x = embed(idArray, 0);
+            }
+            for (int l = first; l <= last; l++) {
+                x = block(l, x, 0, null, mask, adds, wanted, captured);
+            }
+            Capture next = new Capture(last + 1, Site.LAYER_INPUT);
+            if (wanted.contains(next)) {
+                captured.put(next, x); // the stream entering the next block, to resume from later
+            }
+            NDArray logits = request.stopAfterLayer() < 0 ? head(x) : null;
+            List<NDArray> keep = new ArrayList<>(captured.values());
+            keep.add(x);
+            if (logits != null) {
+                keep.add(logits);
+            }
+            NDArray resumed = request.resume() == null ? null : request.resume().hidden();
+            for (NDArray a : keep) {
+                if (a != resumed) {
+                    NDScope.unregister(a);
+                    a.attach(out);
+                }
+            }
+            return new ForwardResult(logits, x, Collections.unmodifiableMap(captured), lengths, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private NDArray block(int l, NDArray x, int offset, KvCache cache, NDArray mask,
+                          Map<Capture, List<Intervention>> adds, Set<Capture> wanted, Map<Capture, NDArray> captured) {
+        x = hook(l, Site.LAYER_INPUT, x, adds, wanted, captured);
+        x = x.add(attention(l, x, offset, cache, mask));
+        NDArray key = hook(l, Site.MLP_KEY, mlpKey(l, x), adds, wanted, captured);
+        NDArray mlp = hook(l, Site.MLP_OUTPUT, mlpOut(l, key), adds, wanted, captured);
+        return hook(l, Site.LAYER_OUTPUT, x.add(mlp), adds, wanted, captured);
+    }
+
+    private NDArray hook(int l, Site site, NDArray a, Map<Capture, List<Intervention>> adds, Set<Capture> wanted,
+                         Map<Capture, NDArray> captured) {
+        Capture at = new Capture(l, site);
+        List<Intervention> here = adds.get(at);
+        if (here != null) {
+            a = a.add(additive(a.getShape(), here));
+        }
+        if (wanted.contains(at)) {
+            captured.put(at, a);
+        }
+        return a;
+    }
+
+    /** Returns a [B, T, d] tensor holding each intervention's vector at its row/position, differentiably. */
+    private NDArray additive(Shape shape, List<Intervention> here) {
+        long b = shape.get(0);
+        long t = shape.get(1);
+        int n = here.size();
+        float[] select = new float[(int) (b * t * n)];
+        NDList vectors = new NDList(n);
+        for (int i = 0; i < n; i++) {
+            Intervention iv = here.get(i);
+            select[(int) ((iv.row() * t + iv.position()) * n + i)] = 1f;
+            NDArray v = iv.vector();
+            if (v.getShape().dimension() != 1 || v.getShape().get(0) != shape.get(2)) {
+                throw new InvalidRequestException("intervention vector has shape " + v.getShape() + ", expected ("
+                        + shape.get(2) + ")");
+            }
+            vectors.add(v);
+        }
+        NDArray m = manager.create(select, new Shape(b * t, n));
+        NDArray stacked = n == 1 ? vectors.get(0).expandDims(0) : NDArrays.stack(vectors);
+        return m.matMul(stacked).reshape(shape);
+    }
+
+    /** Returns the additive causal mask [T, offset + T] (with the sliding window where configured). */
+    private NDArray causalMask(int t, int offset) {
+        int s = offset + t;
+        float[] m = new float[t * s];
+        for (int i = 0; i < t; i++) {
+            int pos = offset + i;
+            for (int j = 0; j < s; j++) {
+                boolean visible = j <= pos && (config.slidingWindow() <= 0 || pos - j < config.slidingWindow());
+                m[i * s + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
+            }
+        }
+        return manager.create(m, new Shape(t, s));
+    }
+
+    private void checkContext(int length) {
+        if (length > config.maxPositions()) {
+            throw new InvalidRequestException("the input is " + length + " tokens, longer than the model's context of "
+                    + config.maxPositions() + " tokens: shorten the prompt");
+        }
+    }
+
+    // ---- generation --------------------------------------------------------------------------------
+
+    @Override
+    public GenerationResult generate(GenerationRequest request) {
+        int[] prompt = request.promptIds();
+        checkContext(prompt.length);
+        int budget = Math.min(request.maxNewTokens(), config.maxPositions() - prompt.length);
+        int eos = tokenizer != null && tokenizer.eos().isPresent() ? tokenizer.eos().getAsInt() : config.eosTokenId();
+        SplittableRandom random = new SplittableRandom(request.sampling().seed());
+        int[] produced = new int[Math.max(budget, 0)];
+        int count = 0;
+        KvCache[] caches = new KvCache[config.layers()];
+        for (int l = 0; l < caches.length; l++) {
+            caches[l] = new KvCache();
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            float[] logits = step(prompt, 0, caches);
+            int position = prompt.length;
+            while (count < budget) {
+                int next = choose(logits, request.sampling(), random);
+                if (request.stopAtEos() && next == eos) {
+                    break;
+                }
+                produced[count++] = next;
+                if (count == budget) {
+                    break;
+                }
+                logits = step(new int[] {next}, position, caches);
+                position++;
+            }
+        } finally {
+            for (KvCache c : caches) {
+                c.close();
+            }
+            JniUtils.setGradMode(grad);
+        }
+        int[] gen = Arrays.copyOf(produced, count);
+        String text = tokenizer == null ? "" : tokenizer.decode(gen);
+        return new GenerationResult(prompt.clone(), gen, text);
+    }
+
+    /** Runs {@code ids} at positions offset.. through the cached model and returns the last position's logits. */
+    private float[] step(int[] ids, int offset, KvCache[] caches) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            long[] l = new long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                    throw new InvalidRequestException("token id " + ids[i] + " is outside the vocabulary of "
+                            + config.vocabSize());
+                }
+                l[i] = ids[i];
+            }
+            NDArray x = embed(manager.create(l, new Shape(1, ids.length)), offset);
+            NDArray mask = ids.length > 1 ? causalMask(ids.length, offset)
+                    : (config.slidingWindow() > 0 && offset >= config.slidingWindow() ? causalMask(1, offset) : null);
+            for (int layer = 0; layer < config.layers(); layer++) {
+                x = block(layer, x, offset, caches[layer], mask, Map.of(), Set.of(), new HashMap<>());
+            }
+            NDArray last = x.get(new ai.djl.ndarray.index.NDIndex(":, -1:, :"));
+            float[] out = head(last).toFloatArray();
+            for (KvCache c : caches) {
+                c.keep();
+            }
+            return out;
+        }
+    }
+
+    private static int choose(float[] logits, dev.amend.spi.Sampling sampling, SplittableRandom random) {
+        if (sampling.greedy()) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                if (logits[i] > logits[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        int k = sampling.topK() <= 0 ? logits.length : Math.min(sampling.topK(), logits.length);
+        Arrays.sort(order, (a, c) -> Float.compare(logits[c], logits[a]) != 0
+                ? Float.compare(logits[c], logits[a]) : Integer.compare(a, c));
+        double max = logits[order[0]];
+        double[] p = new double[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++) {
+            p[i] = Math.exp((logits[order[i]] - max) / sampling.temperature());
+            sum += p[i];
+        }
+        double r = random.nextDouble() * sum;
+        for (int i = 0; i < k; i++) {
+            r -= p[i];
+            if (r <= 0) {
+                return order[i];
+            }
+        }
+        return order[k - 1];
+    }
+
+    /** Returns the weights as float32 host tensors (for writing checkpoints and hashing). */
+    public Map<String, HostTensor> toHostTensors() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+            out.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+        }
+        return out;
+    }
+
+    /** Returns the engine the weights live on (PyTorch). */
+    public Engine engine() {
+        return manager.getEngine();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Frees the weights. */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
