@@ -170,6 +170,7 @@ class Llama2cTokenizerTest {
         long start = System.nanoTime();
         int[] ids = tokenizer.encode(text, true);
         long millis = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("tok512: encoded %d characters into %d ids in %d ms%n", text.length(), ids.length, millis);
         assertArrayEquals(expected, ids);
         assertEquals(text, tokenizer.decode(ids));
         assertTrue(millis < 100, "encoding 2,000 characters took " + millis + " ms");

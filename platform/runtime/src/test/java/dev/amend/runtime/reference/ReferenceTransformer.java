@@ -250,7 +250,7 @@ public final class ReferenceTransformer {
                         inv[j] = inv[j] / factor;                   // low frequency: scaled
                     } else {
                         double smooth = (orig / wavelen - low) / (high - low);
-                        inv[j] = inv[j];
+                        inv[j] = (1 - smooth) * inv[j] / factor + smooth * inv[j];
                     }
                 }
             }

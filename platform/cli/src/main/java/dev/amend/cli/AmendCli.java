@@ -1,0 +1,38 @@
+package dev.amend.cli;
+
+import dev.amend.spi.InvalidRequestException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ./amend} command line. */
+@Command(name = "amend", mixinStandardHelpOptions = true, version = "amend 0.1.0",
+        description = "Edit the knowledge inside language models.",
+        subcommands = {GenerateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class AmendCli implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit status (for tests). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new AmendCli());
+        cli.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof InvalidRequestException) {
+                line.getErr().println("amend: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

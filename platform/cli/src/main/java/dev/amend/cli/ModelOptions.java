@@ -1,0 +1,31 @@
+package dev.amend.cli;
+
+import dev.amend.runtime.io.Devices;
+import dev.amend.runtime.io.ModelLoader;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.InvalidRequestException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options that choose a model: path, tokenizer, device. */
+final class ModelOptions {
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "Hugging Face model directory, or a llama2.c .bin checkpoint.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "Tokenizer of a llama2.c checkpoint (tok*.bin).")
+    Path tokenizer;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "${env:AMEND_DEVICE:-cpu}",
+            description = "cpu (default) or cuda:N; also AMEND_DEVICE.")
+    String device;
+
+    /** Returns the chosen model, loaded. */
+    Transformer load() {
+        if (model == null) {
+            throw new InvalidRequestException("give --model PATH (a Hugging Face directory or a llama2.c .bin)");
+        }
+        return ModelLoader.load(model, tokenizer, Devices.parse(device));
+    }
+}

@@ -1,0 +1,35 @@
+package dev.amend.runtime.io;
+
+import ai.djl.Device;
+import dev.amend.runtime.llama2c.Llama2cCheckpoint;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.InvalidRequestException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens a model from a path: a Hugging Face directory, or a llama2.c {@code .bin} with its tokenizer. */
+public final class ModelLoader {
+    private ModelLoader() {
+    }
+
+    /**
+     * Returns the model at {@code path}.
+     *
+     * @param path      a Hugging Face model directory or a llama2.c checkpoint file ({@code .bin})
+     * @param tokenizer for a llama2.c checkpoint: its {@code tok*.bin} (may be null); ignored for a directory
+     * @param device    where to put the weights
+     */
+    public static Transformer load(Path path, Path tokenizer, Device device) {
+        if (Files.isDirectory(path)) {
+            return HfCheckpoints.load(path, device);
+        }
+        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".bin")) {
+            return Llama2cCheckpoint.load(path, tokenizer, device);
+        }
+        if (!Files.exists(path)) {
+            throw new InvalidRequestException("model path " + path + " does not exist");
+        }
+        throw new InvalidRequestException("cannot tell the format of " + path
+                + ": give a Hugging Face model directory or a llama2.c .bin file");
+    }
+}
