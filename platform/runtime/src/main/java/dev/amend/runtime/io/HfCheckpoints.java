@@ -58,6 +58,11 @@ public final class HfCheckpoints {
      * @throws MalformedCheckpointException naming the file and the problem when something is missing or broken
      */
     public static Transformer load(Path dir, Device device) {
+        return load(dir, device, dir.toAbsolutePath().normalize().getFileName().toString());
+    }
+
+    /** Returns the model in {@code dir} on {@code device}, called {@code name}. */
+    public static Transformer load(Path dir, Device device, String name) {
         if (!Files.isDirectory(dir)) {
             throw new InvalidRequestException("model directory " + dir + " does not exist");
         }
@@ -69,8 +74,7 @@ public final class HfCheckpoints {
         Map<String, HostTensor> tensors = canonicalNames(config, raw);
         Path tok = dir.resolve("tokenizer.json");
         TextTokenizer tokenizer = Files.exists(tok) ? HfTokenizer.load(tok, config) : null;
-        return Transformer.create(dir.toAbsolutePath().normalize().getFileName().toString(), config, tensors,
-                tokenizer, device);
+        return Transformer.create(name, config, tensors, tokenizer, device);
     }
 
     /** Returns the configuration in {@code dir}/config.json. */

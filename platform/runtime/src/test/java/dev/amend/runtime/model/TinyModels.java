@@ -25,6 +25,11 @@ public final class TinyModels {
 
     /** Returns a model of {@code config} with N(0, 0.3²) weights (norm weights near 1) from {@code seed}. */
     public static Transformer random(TransformerConfig config, long seed) {
+        return random(config, seed, null);
+    }
+
+    /** Returns a model of {@code config} with random weights from {@code seed} and {@code tokenizer}. */
+    public static Transformer random(TransformerConfig config, long seed, dev.amend.spi.TextTokenizer tokenizer) {
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
         Random r = new Random(seed);
         for (Map.Entry<String, long[]> e : Transformer.weightShapes(config).entrySet()) {
@@ -39,6 +44,6 @@ public final class TinyModels {
             }
             tensors.put(e.getKey(), new HostTensor(e.getValue(), data));
         }
-        return Transformer.create("tiny-" + config.family().id(), config, tensors, null, Device.cpu());
+        return Transformer.create("tiny-" + config.family().id(), config, tensors, tokenizer, Device.cpu());
     }
 }

@@ -1,0 +1,310 @@
+package dev.amend.spi.kit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.amend.spi.EditableModel;
+import dev.amend.spi.ForwardRequest;
+import dev.amend.spi.ForwardResult;
+import dev.amend.spi.Intervention;
+import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.Site;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds the vector δ that, added to the hidden state at one site of one layer (at a given token of
+ * every prompt), makes the model emit the targets: Adam on NLL + KL(current ‖ initial) on
+ * "{subject} is a"-style prompts + a weight decay, with δ clamped to a multiple of the initial
+ * value's norm and an early stop. The layers below the intervention are run once and reused at
+ * every step (they do not depend on δ).
+ */
+public final class DeltaOptimizer {
+
+    /**
+     * Optimisation settings (EasyEdit names in brackets).
+     *
+     * @param steps           Adam steps [v_num_grad_steps]
+     * @param lr              Adam learning rate [v_lr]
+     * @param weightDecay     weight on ‖δ‖ / ‖v₀‖² [v_weight_decay]
+     * @param clampNormFactor ‖δ‖ is kept at most this times ‖v₀‖ [clamp_norm_factor]
+     * @param klFactor        weight of the KL term [kl_factor]
+     * @param earlyStopLoss   stop once the total loss is below this (ROME: 5e-2)
+     */
+    public record Settings(int steps, double lr, double weightDecay, double clampNormFactor, double klFactor,
+                           double earlyStopLoss) {
+        /** Checks the values. */
+        public Settings {
+            if (steps < 1 || lr <= 0 || weightDecay < 0 || clampNormFactor <= 0 || klFactor < 0) {
+                throw new InvalidRequestException("delta optimisation settings out of range: " + this);
+            }
+        }
+    }
+
+    /**
+     * A prompt to optimise on.
+     *
+     * @param tokens        the ids (BOS included where used), including all but the last target token
+     * @param deltaPosition where δ is added
+     * @param targetStart   index of the first target token in {@code tokens} (targets are predicted from
+     *                      the logits one position earlier); -1 for a KL row
+     * @param targetIds     the target ids (empty for a KL row)
+     */
+    public record Row(int[] tokens, int deltaPosition, int targetStart, int[] targetIds) {
+        /** Returns a KL row: the distribution after its last token is kept close to the initial one. */
+        public static Row kl(int[] tokens, int deltaPosition) {
+            return new Row(tokens, deltaPosition, -1, new int[0]);
+        }
+
+        /** Returns a rewriting row for {@code prompt} ids followed by {@code target} ids. */
+        public static Row rewrite(int[] prompt, int deltaPosition, int[] target) {
+            int[] t = new int[prompt.length + target.length - 1];
+            System.arraycopy(prompt, 0, t, 0, prompt.length);
+            System.arraycopy(target, 0, t, prompt.length, target.length - 1);
+            return new Row(t, deltaPosition, prompt.length, target.clone());
+        }
+
+        boolean isKl() {
+            return targetStart < 0;
+        }
+    }
+
+    /**
+     * A vector held fixed during the optimisation (AnyEdit's earlier chunks).
+     *
+     * @param vector    size d
+     * @param positions per row, the token where it is added, or -1
+     */
+    public record Fixed(double[] vector, int[] positions) {
+    }
+
+    /**
+     * What to optimise.
+     *
+     * @param layer        block whose site receives δ
+     * @param site         {@link Site#MLP_OUTPUT} (ROME) or {@link Site#LAYER_OUTPUT} (MEMIT)
+     * @param rows         rewriting rows first or mixed with KL rows
+     * @param referenceRow the row whose site value at its δ position is v₀ (the value δ is added to)
+     * @param fixed        vectors held fixed
+     */
+    public record Problem(int layer, Site site, List<Row> rows, int referenceRow, List<Fixed> fixed) {
+        /** Copies the lists. */
+        public Problem {
+            rows = List.copyOf(rows);
+            fixed = List.copyOf(fixed);
+        }
+    }
+
+    /**
+     * The result.
+     *
+     * @param delta       δ
+     * @param initial     v₀: the site's value at the reference row's δ position before the edit
+     * @param losses      total loss per step
+     * @param finalNll    the target NLL at the last step
+     * @param steps       steps taken
+     * @param seconds     wall time
+     * @param reusedLower true when the layers below were run once
+     */
+    public record Outcome(double[] delta, double[] initial, List<Double> losses, double finalNll, int steps,
+                          double seconds, boolean reusedLower) {
+        /** Returns v₀ + δ. */
+        public double[] target() {
+            double[] t = new double[delta.length];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = initial[i] + delta[i];
+            }
+            return t;
+        }
+    }
+
+    private DeltaOptimizer() {
+    }
+
+    /** Runs the optimisation of {@code problem} on {@code model} (reusing the lower layers). */
+    public static Outcome optimise(EditableModel model, Problem problem, Settings settings) {
+        return optimise(model, problem, settings, true);
+    }
+
+    /** Runs the optimisation; {@code reuseLowerLayers} false reruns the whole model at every step (for benchmarks). */
+    public static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers) {
+        long start = System.nanoTime();
+        int d = model.architecture().hiddenSize();
+        List<Row> rows = problem.rows();
+        List<int[]> tokens = new ArrayList<>();
+        for (Row r : rows) {
+            tokens.add(r.tokens());
+        }
+        int b = rows.size();
+        int t = 0;
+        for (int[] s : tokens) {
+            t = Math.max(t, s.length);
+        }
+        int v = model.architecture().vocabSize();
+        try (NDManager nd = model.manager().newSubManager()) {
+            // gather weights for the NLL over target positions, and a selection matrix for KL rows
+            long[] gatherIds = new long[b * t];
+            float[] nllWeight = new float[b * t];
+            int rewriteRows = 0;
+            List<Integer> klRows = new ArrayList<>();
+            for (int i = 0; i < b; i++) {
+                if (rows.get(i).isKl()) {
+                    klRows.add(i);
+                } else {
+                    rewriteRows++;
+                }
+            }
+            if (rewriteRows == 0) {
+                throw new IllegalArgumentException("a delta problem needs at least one rewriting row");
+            }
+            for (int i = 0; i < b; i++) {
+                Row r = rows.get(i);
+                for (int j = 0; j < r.targetIds().length; j++) {
+                    int pos = r.targetStart() + j - 1;
+                    gatherIds[i * t + pos] = r.targetIds()[j];
+                    nllWeight[i * t + pos] = 1f / r.targetIds().length / rewriteRows;
+                }
+            }
+            NDArray gather = nd.create(gatherIds, new Shape((long) b * t, 1));
+            NDArray weight = nd.create(nllWeight, new Shape((long) b * t, 1));
+            NDArray klSelect = null;
+            if (!klRows.isEmpty()) {
+                float[] sel = new float[klRows.size() * b * t];
+                for (int k = 0; k < klRows.size(); k++) {
+                    int row = klRows.get(k);
+                    sel[k * b * t + row * t + rows.get(row).tokens().length - 1] = 1f;
+                }
+                klSelect = nd.create(sel, new Shape(klRows.size(), (long) b * t));
+            }
+
+            // the residual stream entering the edited layer does not depend on δ: run it once
+            NDArray lower = null;
+            if (reuseLowerLayers && problem.layer() > 0) {
+                try (ForwardResult below = model.forward(ForwardRequest.builder(tokens).stopAfter(problem.layer() - 1)
+                        .capture(problem.layer(), Site.LAYER_INPUT).build())) {
+                    lower = below.capture(problem.layer(), Site.LAYER_INPUT);
+                    lower.attach(nd);
+                }
+            }
+
+            double[] delta = new double[d];
+            double[] initial = null;
+            NDArray klInit = null;
+            double[] m1 = new double[d];
+            double[] m2 = new double[d];
+            List<Double> losses = new ArrayList<>();
+            double nllValue = Double.NaN;
+            int step = 0;
+            for (; step < settings.steps(); step++) {
+                NDArray deltaArray = nd.create(toFloat(delta));
+                deltaArray.setRequiresGradient(true);
+                ForwardRequest.Builder req = ForwardRequest.builder(tokens).gradients(true)
+                        .capture(problem.layer(), problem.site());
+                if (lower != null) {
+                    req.resume(problem.layer(), lower);
+                }
+                for (int i = 0; i < b; i++) {
+                    req.intervene(new Intervention(problem.layer(), problem.site(), i, rows.get(i).deltaPosition(),
+                            deltaArray));
+                }
+                for (Fixed f : problem.fixed()) {
+                    NDArray fv = nd.create(toFloat(f.vector()));
+                    for (int i = 0; i < b; i++) {
+                        if (f.positions()[i] >= 0) {
+                            req.intervene(new Intervention(problem.layer(), problem.site(), i, f.positions()[i], fv));
+                        }
+                    }
+                }
+                double total;
+                float[] grad;
+                try (GradientCollector gc = nd.getEngine().newGradientCollector();
+                     ForwardResult res = model.forward(req.build())) {
+                    if (initial == null) {
+                        NDArray site = res.capture(problem.layer(), problem.site());
+                        Row ref = rows.get(problem.referenceRow());
+                        initial = toDouble(site.get(problem.referenceRow()).get(ref.deltaPosition()).toFloatArray());
+                        // v₀ includes δ = 0 and the fixed vectors at that position, which is the value before this δ
+                    }
+                    NDArray logp = res.logits().logSoftmax(-1).reshape((long) b * t, v);   // [B*T, V]
+                    NDArray nll = logp.gather(gather, 1).mul(weight).sum().neg();
+                    NDArray loss = nll;
+                    if (klSelect != null) {
+                        NDArray klLogp = klSelect.matMul(logp);                            // [K, V]
+                        if (klInit == null) {
+                            klInit = klLogp.stopGradient();
+                            klInit.attach(nd);
+                        }
+                        NDArray kl = klLogp.exp().mul(klLogp.sub(klInit)).sum().div(klRows.size());
+                        loss = loss.add(kl.mul((float) settings.klFactor()));
+                    }
+                    double initNorm2 = dot(initial, initial);
+                    NDArray decay = deltaArray.norm().mul((float) (settings.weightDecay() / Math.max(initNorm2, 1e-12)));
+                    loss = loss.add(decay);
+                    total = loss.getFloat();
+                    if (Boolean.getBoolean("amend.debug.delta")) {
+                        System.err.printf("step %d nll %.4f kl %s decay %.4f |delta| %.3f |v0| %.3f%n", step, nll.getFloat(),
+                                klSelect == null ? "-" : String.valueOf(loss.sub(nll).sub(decay).getFloat()),
+                                decay.getFloat(), Math.sqrt(dot(delta, delta)), Math.sqrt(dot(initial, initial)));
+                    }
+                    nllValue = nll.getFloat();
+                    losses.add(total);
+                    if (total < settings.earlyStopLoss()) {
+                        break;
+                    }
+                    gc.backward(loss);
+                    grad = deltaArray.getGradient().toFloatArray();
+                }
+                if (step == settings.steps() - 1) {
+                    break; // as in ROME, the last iteration only measures
+                }
+                adam(delta, grad, m1, m2, step + 1, settings.lr());
+                double maxNorm = settings.clampNormFactor() * Math.sqrt(dot(initial, initial));
+                double norm = Math.sqrt(dot(delta, delta));
+                if (norm > maxNorm) {
+                    for (int i = 0; i < d; i++) {
+                        delta[i] *= maxNorm / norm;
+                    }
+                }
+            }
+            return new Outcome(delta, initial, losses, nllValue, Math.min(step + 1, settings.steps()),
+                    (System.nanoTime() - start) / 1e9, lower != null);
+        }
+    }
+
+    private static void adam(double[] x, float[] g, double[] m, double[] s, int step, double lr) {
+        double b1 = 0.9;
+        double b2 = 0.999;
+        double c1 = 1 - Math.pow(b1, step);
+        double c2 = 1 - Math.pow(b2, step);
+        for (int i = 0; i < x.length; i++) {
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
+            x[i] -= lr * (m[i] / c1) / (Math.sqrt(s[i] / c2) + 1e-8);
+        }
+    }
+
+    static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+}
