@@ -1,10 +1,12 @@
 package dev.amend.cli;
 
 import ai.djl.Device;
+import dev.amend.demo.FactRecall;
+import dev.amend.demo.corpus.FactCorpus;
+import dev.amend.demo.train.DemoTrainer;
 import dev.amend.runtime.bench.ForwardBenchmark;
 import dev.amend.runtime.bench.MatmulReference;
 import dev.amend.runtime.io.Devices;
-import dev.amend.runtime.model.Family;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.model.TransformerConfig;
 import java.util.ArrayList;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code amend bench ...}: benchmarks that print figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Forward.class})
+        subcommands = {BenchCommand.Forward.class, BenchCommand.Facts.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -26,6 +28,43 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /** {@code amend bench facts}: greedy recall of the demo corpus. */
+    @Command(name = "facts", mixinStandardHelpOptions = true,
+            description = "Greedy accuracy of a model on the demo fact corpus (train and held-out templates).")
+    static final class Facts implements Callable<Integer> {
+        @CommandLine.Mixin
+        ModelOptions modelOptions;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            FactCorpus corpus = FactCorpus.load();
+            long t0 = System.nanoTime();
+            try (Transformer m = modelOptions.load()) {
+                FactRecall.Result r = FactRecall.measure(m, corpus);
+                double sec = (System.nanoTime() - t0) / 1e9;
+                if (json) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("model", m.name());
+                    o.put("train_template_accuracy", r.trainTemplateAccuracy());
+                    o.put("heldout_template_accuracy", r.heldoutTemplateAccuracy());
+                    o.put("facts", r.facts());
+                    o.put("corpus_sha256", corpus.sha256());
+                    o.put("seconds", sec);
+                    System.out.println(Json.of(o));
+                } else {
+                    System.out.printf("model %s, %d facts over %d relations (%.1f s)%n", m.name(), r.facts(),
+                            corpus.relations().size(), sec);
+                    System.out.printf("  train templates     %6.1f%%%n", 100 * r.trainTemplateAccuracy());
+                    System.out.printf("  held-out templates  %6.1f%%%n", 100 * r.heldoutTemplateAccuracy());
+                }
+            }
+            return 0;
+        }
     }
 
     /** {@code amend bench forward}. */
@@ -87,8 +126,8 @@ final class BenchCommand implements Runnable {
 
         /** Returns the shape of the embedded demo model. */
         static TransformerConfig demoSized() {
-            return new TransformerConfig(Family.GPT2, 4096, 256, 1024, 6, 8, 8, 32, 256, 1e-5, 0, null, true, true,
-                    true, true, 0, 0, 0, "float32");
+            DemoTrainer.Options o = DemoTrainer.Options.defaults(1);
+            return DemoTrainer.modelConfig(o, o.vocabSize());
         }
     }
 }

@@ -3,14 +3,14 @@ package dev.amend.cli;
 import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.InvalidRequestException;
+import dev.amend.demo.DemoModel;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** The options that choose a model: path, tokenizer, device. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "PATH",
-            description = "Hugging Face model directory, or a llama2.c .bin checkpoint.")
+            description = "Hugging Face model directory, or a llama2.c .bin checkpoint (default: the demo model).")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -24,7 +24,7 @@ final class ModelOptions {
     /** Returns the chosen model, loaded. */
     Transformer load() {
         if (model == null) {
-            throw new InvalidRequestException("give --model PATH (a Hugging Face directory or a llama2.c .bin)");
+            return DemoModel.load(Devices.parse(device));
         }
         return ModelLoader.load(model, tokenizer, Devices.parse(device));
     }

@@ -11,19 +11,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Collects MLP keys (inputs of the MLP output projection) at located tokens: for each request, the
- * key at the located token of the prompt wrapped in each context template, and their average.
+ * Collects MLP keys (inputs of the MLP output projection) and, optionally, a value site at located
+ * tokens: for each request, the prompt wrapped in each context template.
  */
 public final class KeyCollector {
+    private static final int BATCH = 64;
+
+    /**
+     * Keys and values, indexed [request][template][dim].
+     *
+     * @param keys   MLP keys (d_ff)
+     * @param values the value site's vectors (d), or null when none was asked for
+     */
+    public record Collected(double[][][] keys, double[][][] values) {
+        /** Returns the mean key of request {@code i} over the templates. */
+        public double[] meanKey(int i) {
+            return mean(keys[i]);
+        }
+
+        /** Returns the mean value of request {@code i} over the templates. */
+        public double[] meanValue(int i) {
+            return mean(values[i]);
+        }
+    }
+
     private KeyCollector() {
     }
 
     /**
-     * Returns, per request, the keys of layer {@code layer} at the located token of the prompt wrapped in
-     * each of {@code templates}: result[i][j] is the key of request i in template j (size d_ff).
+     * Returns the keys of block {@code layer} (and the vectors at {@code valueSite} of the same layer when
+     * not null) at the located token of each request's prompt wrapped in each of {@code templates}.
      */
-    public static double[][][] keys(EditableModel model, int layer, List<EditRequest> requests, List<String> templates,
-                                    Locator locator) {
+    public static Collected collect(EditableModel model, int layer, List<EditRequest> requests, List<String> templates,
+                                    Locator locator, Site valueSite) {
         List<int[]> seqs = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
         for (EditRequest r : requests) {
@@ -33,44 +53,48 @@ public final class KeyCollector {
                 positions.add(Locators.locate(locator, model.tokenizer(), prefix, r));
             }
         }
-        int dff = model.architecture().intermediateSize();
-        double[][][] out = new double[requests.size()][templates.size()][];
-        int batch = 64;
-        for (int from = 0; from < seqs.size(); from += batch) {
-            List<int[]> part = seqs.subList(from, Math.min(seqs.size(), from + batch));
-            try (ForwardResult res = model.forward(ForwardRequest.builder(part).stopAfter(layer)
-                    .capture(layer, Site.MLP_KEY).build())) {
-                NDArray k = res.capture(layer, Site.MLP_KEY);                      // [B, T, d_ff]
-                long t = k.getShape().get(1);
-                float[] all = k.toFloatArray();
-                for (int b = 0; b < part.size(); b++) {
-                    int idx = from + b;
-                    double[] key = new double[dff];
-                    int base = (int) ((b * t + positions.get(idx)) * dff);
-                    for (int i = 0; i < dff; i++) {
-                        key[i] = all[base + i];
-                    }
-                    out[idx / templates.size()][idx % templates.size()] = key;
+        double[][][] keys = new double[requests.size()][templates.size()][];
+        double[][][] values = valueSite == null ? null : new double[requests.size()][templates.size()][];
+        for (int from = 0; from < seqs.size(); from += BATCH) {
+            List<int[]> part = seqs.subList(from, Math.min(seqs.size(), from + BATCH));
+            ForwardRequest.Builder req = ForwardRequest.builder(part).stopAfter(layer).capture(layer, Site.MLP_KEY);
+            if (valueSite != null) {
+                req.capture(layer, valueSite);
+            }
+            try (ForwardResult res = model.forward(req.build())) {
+                gather(res.capture(layer, Site.MLP_KEY), part.size(), from, positions, keys, templates.size());
+                if (valueSite != null) {
+                    gather(res.capture(layer, valueSite), part.size(), from, positions, values, templates.size());
                 }
             }
         }
-        return out;
+        return new Collected(keys, values);
     }
 
-    /** Returns, per request, the mean key over {@code templates} (ROME's and MEMIT's averaged key). */
-    public static double[][] meanKeys(EditableModel model, int layer, List<EditRequest> requests, List<String> templates,
-                                      Locator locator) {
-        double[][][] k = keys(model, layer, requests, templates, locator);
-        double[][] out = new double[requests.size()][];
-        for (int i = 0; i < k.length; i++) {
-            double[] m = new double[k[i][0].length];
-            for (double[] key : k[i]) {
-                for (int d = 0; d < m.length; d++) {
-                    m[d] += key[d] / k[i].length;
-                }
+    private static void gather(NDArray a, int rows, int from, List<Integer> positions, double[][][] into,
+                               int templates) {
+        long t = a.getShape().get(1);
+        int dim = (int) a.getShape().get(2);
+        float[] all = a.toFloatArray();
+        for (int b = 0; b < rows; b++) {
+            int idx = from + b;
+            double[] v = new double[dim];
+            int base = (int) ((b * t + positions.get(idx)) * dim);
+            for (int i = 0; i < dim; i++) {
+                v[i] = all[base + i];
             }
-            out[i] = m;
+            into[idx / templates][idx % templates] = v;
         }
-        return out;
+    }
+
+    /** Returns the element-wise mean of {@code vectors}. */
+    public static double[] mean(double[][] vectors) {
+        double[] m = new double[vectors[0].length];
+        for (double[] v : vectors) {
+            for (int d = 0; d < m.length; d++) {
+                m[d] += v[d] / vectors.length;
+            }
+        }
+        return m;
     }
 }

@@ -1,0 +1,136 @@
+package dev.amend.editors.rome;
+
+import dev.amend.spi.Edit;
+import dev.amend.spi.EditContext;
+import dev.amend.spi.EditPoint;
+import dev.amend.spi.EditRequest;
+import dev.amend.spi.EditableModel;
+import dev.amend.spi.Editor;
+import dev.amend.spi.Locator;
+import dev.amend.spi.Site;
+import dev.amend.spi.WeightDelta;
+import dev.amend.spi.hparams.HyperparameterBinder;
+import dev.amend.spi.kit.Cholesky;
+import dev.amend.spi.kit.ContextTemplates;
+import dev.amend.spi.kit.DeltaOptimizer;
+import dev.amend.spi.kit.KeyCollector;
+import dev.amend.spi.kit.LayerStatistics;
+import dev.amend.spi.kit.LeastSquares;
+import dev.amend.spi.kit.Locators;
+import dev.amend.spi.kit.ValueTargets;
+import dev.amend.spi.kit.WeightSnapshot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ROME, request by request: key k̄ = the MLP key at the subject's last token averaged over context
+ * prefixes; value v* = the MLP output plus the δ that makes the model emit the target; update
+ * ΔW = (v* − W k)(C⁻¹k̄)ᵀ / ((C⁻¹k̄)ᵀ k) with k = k̄ (R-ROME, default) or the plain prompt's key
+ * (original ROME). Several requests are edited one after the other, each on the model with the
+ * earlier ones applied; the model is restored before returning.
+ */
+final class RomeEditor implements Editor {
+    private final RomeHyperparameters h;
+
+    RomeEditor(RomeHyperparameters h) {
+        this.h = h;
+    }
+
+    @Override
+    public Edit computeEdit(EditableModel model, List<EditRequest> requests, EditContext ctx) {
+        int layer = h.layers().get(0);
+        EditPoint point = model.architecture().editPoint(layer);
+        Locator locator = Locators.named(h.factToken());
+        long t0 = System.nanoTime();
+        List<String> templates = new ArrayList<>(List.of("{}"));
+        long seed = ctx.seed();
+        for (List<Integer> lp : h.contextTemplateLengthParams()) {
+            templates.addAll(ContextTemplates.generate(model, lp.get(1), lp.get(0), seed).subList(1, lp.get(1) + 1));
+            seed += 1000;
+        }
+        LayerStatistics.Moment stats = LayerStatistics.collect(model, List.of(layer), ctx.requireCorpus(),
+                h.mom2NSamples(), ctx.cacheDir(), ctx.progress()).get(layer);
+        Cholesky covariance = h.mom2Adjustment() ? Cholesky.of(stats.secondMoment(), stats.dim()) : null;
+        long t1 = System.nanoTime();
+        List<WeightDelta> deltas = new ArrayList<>();
+        List<Map<String, Object>> perRequest = new ArrayList<>();
+        double optimisation = 0;
+        double insertion = 0;
+        try (WeightSnapshot snapshot = WeightSnapshot.of(model, List.of(point.weight()))) {
+            try {
+                for (int i = 0; i < requests.size(); i++) {
+                    ctx.checkCancelled();
+                    ctx.progress().progress("rome", i, requests.size());
+                    EditRequest r = requests.get(i);
+                    long a = System.nanoTime();
+                    DeltaOptimizer.Outcome v = DeltaOptimizer.optimise(model,
+                            ValueTargets.problem(model, r, templates, locator, layer, Site.MLP_OUTPUT),
+                            settings());
+                    long b = System.nanoTime();
+                    KeyCollector.Collected kv = KeyCollector.collect(model, layer, List.of(r), templates, locator,
+                            Site.MLP_OUTPUT);
+                    double[] kAvg = kv.meanKey(0);
+                    double[] kDen = h.originalRome() ? kv.keys()[0][0] : kAvg;
+                    double[] current = h.originalRome() ? kv.values()[0][0] : kv.meanValue(0);
+                    double[] residual = new double[current.length];
+                    double[] target = v.target();
+                    for (int j = 0; j < residual.length; j++) {
+                        residual[j] = target[j] - current[j];
+                    }
+                    double[] u = covariance == null ? kAvg.clone() : covariance.solve(kAvg);
+                    LeastSquares.Update upd = LeastSquares.rankOne(residual, u, kDen);
+                    WeightDelta delta = new WeightDelta.LowRank(point.weight(), upd.rows(), upd.cols(), 1,
+                            toFloat(upd.left()), toFloat(upd.right()));
+                    model.addToWeight(delta);
+                    deltas.add(delta);
+                    long c = System.nanoTime();
+                    optimisation += (b - a) / 1e9;
+                    insertion += (c - b) / 1e9;
+                    Map<String, Object> info = new LinkedHashMap<>();
+                    info.put("subject", r.subject());
+                    info.put("losses", v.losses());
+                    info.put("optimisation_steps", v.steps());
+                    info.put("delta_norm", Math.sqrt(dot(v.delta(), v.delta())));
+                    info.put("value_norm", Math.sqrt(dot(v.initial(), v.initial())));
+                    perRequest.add(info);
+                }
+                ctx.progress().progress("rome", requests.size(), requests.size());
+            } finally {
+                snapshot.restore();
+            }
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("layer", layer);
+        meta.put("key_variant", h.originalRome() ? "original" : "r-rome");
+        meta.put("requests", perRequest);
+        meta.put("statistics_tokens", stats.tokens());
+        meta.put("statistics_cached", stats.fromCache());
+        meta.put("seconds_statistics", (t1 - t0) / 1e9);
+        meta.put("seconds_optimisation", optimisation);
+        meta.put("seconds_insertion", insertion);
+        return new Edit("rome", RomeProvider.VERSION, requests, HyperparameterBinder.toMap(h), templates, deltas, meta);
+    }
+
+    private DeltaOptimizer.Settings settings() {
+        return new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(), h.clampNormFactor(),
+                h.klFactor(), h.earlyStopLoss());
+    }
+
+    private static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.amend.editors.rome;
+
+import dev.amend.spi.Hyperparameters;
+import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.hparams.IgnoredKeys;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * ROME's hyperparameters, with EasyEdit's field names (snake_case in files).
+ *
+ * @param layers                       the one layer to edit
+ * @param factToken                    which token carries the fact: subject_last (default), subject_first, last
+ * @param vNumGradSteps                Adam steps of the value optimisation
+ * @param vLr                          Adam learning rate
+ * @param vWeightDecay                 weight decay on δ
+ * @param clampNormFactor              ‖δ‖ ≤ this × ‖v₀‖
+ * @param klFactor                     weight of the KL term on "{subject} is a"
+ * @param mom2Adjustment               whiten the key by the covariance (u = C⁻¹k); false uses u = k
+ * @param mom2NSamples                 tokens of the statistics corpus used for C
+ * @param contextTemplateLengthParams  pairs [length in tokens, count] of generated context prefixes
+ * @param rewriteModuleTmp             EasyEdit's module template; must name the MLP output projection
+ * @param originalRome                 use the original ROME key (plain prompt in the denominator) instead of R-ROME's
+ * @param earlyStopLoss                stop the value optimisation below this loss
+ */
+@IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
+    "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16", "v_loss_layer",
+    "max_length"})
+public record RomeHyperparameters(
+        List<Integer> layers,
+        String factToken,
+        int vNumGradSteps,
+        double vLr,
+        double vWeightDecay,
+        double clampNormFactor,
+        double klFactor,
+        boolean mom2Adjustment,
+        long mom2NSamples,
+        List<List<Integer>> contextTemplateLengthParams,
+        String rewriteModuleTmp,
+        boolean originalRome,
+        double earlyStopLoss) implements Hyperparameters {
+
+    /** Values before any per-family profile: EasyEdit's GPT-2 XL file, layer 17. */
+    public static final RomeHyperparameters BASE = new RomeHyperparameters(List.of(17), "subject_last", 20, 0.5, 0.5,
+            4, 0.0625, true, 100_000, List.of(List.of(5, 10), List.of(10, 10)), "", false, 5e-2);
+
+    @Override
+    public List<String> problems(ModelArchitecture arch) {
+        List<String> p = new ArrayList<>();
+        if (layers.size() != 1) {
+            p.add("ROME edits exactly one layer; \"layers\" has " + layers.size() + " (use MEMIT for several)");
+        }
+        for (int l : layers) {
+            if (l < 0 || l >= arch.layers()) {
+                p.add("layer " + l + " does not exist: the model has layers 0.." + (arch.layers() - 1));
+            }
+        }
+        if (vNumGradSteps < 1 || vNumGradSteps > 1000) {
+            p.add("v_num_grad_steps must be in 1..1000, got " + vNumGradSteps);
+        }
+        if (!(vLr > 0) || vLr > 100) {
+            p.add("v_lr must be in (0, 100], got " + vLr);
+        }
+        if (vWeightDecay < 0 || clampNormFactor <= 0 || klFactor < 0) {
+            p.add("v_weight_decay and kl_factor must be >= 0 and clamp_norm_factor > 0");
+        }
+        if (mom2NSamples < 1) {
+            p.add("mom2_n_samples must be at least 1 token");
+        }
+        for (List<Integer> lp : contextTemplateLengthParams) {
+            if (lp.size() != 2 || lp.get(0) < 1 || lp.get(1) < 0 || lp.get(0) > 64) {
+                p.add("context_template_length_params entries are [length 1..64, count >= 0], got " + lp);
+            }
+        }
+        if (!rewriteModuleTmp.isEmpty() && arch.layers() > 0) {
+            String expected = arch.editPoint(0).module().replace(".0.", ".{}.");
+            if (!rewriteModuleTmp.equals(expected)) {
+                p.add("rewrite_module_tmp \"" + rewriteModuleTmp + "\" is not this model's MLP output projection \""
+                        + expected + "\": Amend's ROME edits that module");
+            }
+        }
+        return p;
+    }
+}

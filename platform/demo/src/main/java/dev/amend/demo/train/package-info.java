@@ -1,0 +1,2 @@
+/** The reproducible trainer of the demo model. */
+package dev.amend.demo.train;
