@@ -13,19 +13,32 @@ import java.util.function.BooleanSupplier;
  * @param cancelled        returns true when the caller gave up; editors check it between steps
  * @param cacheDir         directory for on-disk caches
  * @param statisticsCorpus text for layer statistics (the model's own text for the demo model); may be null
+ * @param history          the edits already applied to the model, oldest first (AlphaEdit reads the keys of
+ *                         earlier edits from their metadata)
  */
 public record EditContext(long seed, ProgressListener progress, BooleanSupplier cancelled, Path cacheDir,
-                          dev.amend.spi.kit.TextCorpus statisticsCorpus) {
+                          dev.amend.spi.kit.TextCorpus statisticsCorpus, java.util.List<Edit> history) {
     /** Checks the fields. */
     public EditContext {
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(cancelled, "cancelled");
         Objects.requireNonNull(cacheDir, "cacheDir");
+        history = history == null ? java.util.List.of() : java.util.List.copyOf(history);
     }
 
     /** Returns a context with seed 0, no progress, never cancelled, caching under {@code cacheDir}. */
     public static EditContext defaults(Path cacheDir, dev.amend.spi.kit.TextCorpus corpus) {
-        return new EditContext(0, ProgressListener.NONE, () -> false, cacheDir, corpus);
+        return new EditContext(0, ProgressListener.NONE, () -> false, cacheDir, corpus, java.util.List.of());
+    }
+
+    /** Returns this context with {@code edits} as the history. */
+    public EditContext withHistory(java.util.List<Edit> edits) {
+        return new EditContext(seed, progress, cancelled, cacheDir, statisticsCorpus, edits);
+    }
+
+    /** Returns this context with another seed. */
+    public EditContext withSeed(long newSeed) {
+        return new EditContext(newSeed, progress, cancelled, cacheDir, statisticsCorpus, history);
     }
 
     /** Returns the statistics corpus, or throws saying how to give one. */

@@ -13,4 +13,12 @@ public interface Evaluator {
      * what it needs from before the edit is in each case's {@link EvaluationCase#baseline()}.
      */
     List<Score> evaluate(EditableModel model, List<EvaluationCase> cases);
+
+    /**
+     * Called on the model before the edit; returns the cases with whatever pre-edit observations this
+     * evaluator needs put into {@link EvaluationCase#baseline()} (by default the cases unchanged).
+     */
+    default List<EvaluationCase> baseline(EditableModel model, List<EvaluationCase> cases) {
+        return cases;
+    }
 }

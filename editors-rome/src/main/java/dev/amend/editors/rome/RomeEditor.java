@@ -11,8 +11,8 @@ import dev.amend.spi.Site;
 import dev.amend.spi.WeightDelta;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.kit.Cholesky;
-import dev.amend.spi.kit.ContextTemplates;
 import dev.amend.spi.kit.DeltaOptimizer;
+import dev.amend.spi.kit.DistributedInsertion;
 import dev.amend.spi.kit.KeyCollector;
 import dev.amend.spi.kit.LayerStatistics;
 import dev.amend.spi.kit.LeastSquares;
@@ -44,12 +44,7 @@ final class RomeEditor implements Editor {
         EditPoint point = model.architecture().editPoint(layer);
         Locator locator = Locators.named(h.factToken());
         long t0 = System.nanoTime();
-        List<String> templates = new ArrayList<>(List.of("{}"));
-        long seed = ctx.seed();
-        for (List<Integer> lp : h.contextTemplateLengthParams()) {
-            templates.addAll(ContextTemplates.generate(model, lp.get(1), lp.get(0), seed).subList(1, lp.get(1) + 1));
-            seed += 1000;
-        }
+        List<String> templates = DistributedInsertion.templates(model, h.contextTemplateLengthParams(), ctx.seed());
         LayerStatistics.Moment stats = LayerStatistics.collect(model, List.of(layer), ctx.requireCorpus(),
                 h.mom2NSamples(), ctx.cacheDir(), ctx.progress()).get(layer);
         Cholesky covariance = h.mom2Adjustment() ? Cholesky.of(stats.secondMoment(), stats.dim()) : null;
@@ -81,8 +76,7 @@ final class RomeEditor implements Editor {
                     }
                     double[] u = covariance == null ? kAvg.clone() : covariance.solve(kAvg);
                     LeastSquares.Update upd = LeastSquares.rankOne(residual, u, kDen);
-                    WeightDelta delta = new WeightDelta.LowRank(point.weight(), upd.rows(), upd.cols(), 1,
-                            toFloat(upd.left()), toFloat(upd.right()));
+                    WeightDelta delta = upd.toWeightDelta(point.weight());
                     model.addToWeight(delta);
                     deltas.add(delta);
                     long c = System.nanoTime();
@@ -116,14 +110,6 @@ final class RomeEditor implements Editor {
     private DeltaOptimizer.Settings settings() {
         return new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(), h.clampNormFactor(),
                 h.klFactor(), h.earlyStopLoss());
-    }
-
-    private static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
     }
 
     private static double dot(double[] a, double[] b) {

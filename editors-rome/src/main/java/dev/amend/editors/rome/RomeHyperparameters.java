@@ -3,7 +3,7 @@ package dev.amend.editors.rome;
 import dev.amend.spi.Hyperparameters;
 import dev.amend.spi.ModelArchitecture;
 import dev.amend.spi.hparams.IgnoredKeys;
-import java.util.ArrayList;
+import dev.amend.spi.kit.InsertionChecks;
 import java.util.List;
 
 /**
@@ -47,38 +47,10 @@ public record RomeHyperparameters(
 
     @Override
     public List<String> problems(ModelArchitecture arch) {
-        List<String> p = new ArrayList<>();
+        List<String> p = InsertionChecks.problems(arch, layers, vNumGradSteps, vLr, vWeightDecay, clampNormFactor,
+                klFactor, mom2NSamples, contextTemplateLengthParams, rewriteModuleTmp);
         if (layers.size() != 1) {
             p.add("ROME edits exactly one layer; \"layers\" has " + layers.size() + " (use MEMIT for several)");
-        }
-        for (int l : layers) {
-            if (l < 0 || l >= arch.layers()) {
-                p.add("layer " + l + " does not exist: the model has layers 0.." + (arch.layers() - 1));
-            }
-        }
-        if (vNumGradSteps < 1 || vNumGradSteps > 1000) {
-            p.add("v_num_grad_steps must be in 1..1000, got " + vNumGradSteps);
-        }
-        if (!(vLr > 0) || vLr > 100) {
-            p.add("v_lr must be in (0, 100], got " + vLr);
-        }
-        if (vWeightDecay < 0 || clampNormFactor <= 0 || klFactor < 0) {
-            p.add("v_weight_decay and kl_factor must be >= 0 and clamp_norm_factor > 0");
-        }
-        if (mom2NSamples < 1) {
-            p.add("mom2_n_samples must be at least 1 token");
-        }
-        for (List<Integer> lp : contextTemplateLengthParams) {
-            if (lp.size() != 2 || lp.get(0) < 1 || lp.get(1) < 0 || lp.get(0) > 64) {
-                p.add("context_template_length_params entries are [length 1..64, count >= 0], got " + lp);
-            }
-        }
-        if (!rewriteModuleTmp.isEmpty() && arch.layers() > 0) {
-            String expected = arch.editPoint(0).module().replace(".0.", ".{}.");
-            if (!rewriteModuleTmp.equals(expected)) {
-                p.add("rewrite_module_tmp \"" + rewriteModuleTmp + "\" is not this model's MLP output projection \""
-                        + expected + "\": Amend's ROME edits that module");
-            }
         }
         return p;
     }

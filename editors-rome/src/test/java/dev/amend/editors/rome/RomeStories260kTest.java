@@ -53,7 +53,7 @@ class RomeStories260kTest {
                     h.clampNormFactor(), h.klFactor(), h.mom2Adjustment(), h.mom2NSamples(),
                     h.contextTemplateLengthParams(), h.rewriteModuleTmp(), false, h.earlyStopLoss());
             EditContext ctx = new EditContext(7, ProgressListener.NONE, () -> false, cache,
-                    TextCorpus.of("stories260K samples", stories));
+                    TextCorpus.of("stories260K samples", stories), List.of());
             float[] weightBefore = model.weight(model.architecture().editPoint(h.layers().get(0)).weight())
                     .toFloatArray();
             Edit edit = provider.create(h).computeEdit(model,

@@ -1,7 +1,10 @@
 package dev.amend.demo;
 
 import ai.djl.Device;
+import dev.amend.demo.corpus.FactCorpus;
+import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.io.HfCheckpoints;
+import dev.amend.spi.kit.TextCorpus;
 import dev.amend.runtime.model.Transformer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,8 +43,7 @@ public final class DemoModel {
         }
         try {
             String key = Integer.toHexString(fingerprint());
-            Path base = Path.of(System.getProperty("amend.cache.dir",
-                    System.getProperty("java.io.tmpdir") + "/amend-cache"));
+            Path base = AmendDirs.cache();
             Path dir = base.resolve("demo-" + key);
             if (Files.exists(dir.resolve("model.safetensors"))) {
                 return dir;
@@ -78,6 +80,11 @@ public final class DemoModel {
     /** Returns the demo model on {@code device}. */
     public static Transformer load(Device device) {
         return HfCheckpoints.load(directory(), device, "demo");
+    }
+
+    /** Returns the text the demo model's layer statistics come from: its own training texts. */
+    public static TextCorpus statisticsCorpus() {
+        return TextCorpus.of("demo corpus (facts in train templates and passages)", FactCorpus.load().trainingTexts());
     }
 
     private static int fingerprint() throws IOException {

@@ -151,8 +151,13 @@ public final class LeastSquares {
             m[i * dff + i] += alpha;
         }
         double[] pk = projector.project(keys, dff, n);            // P K, [d_ff, n]
+        LuDecomposition lu = LuDecomposition.of(m, dff);
+        if (n < Math.min(d, dff)) {
+            // X = M⁻¹ P K Rᵀ, so ΔW = Xᵀ = R (M⁻¹ P K)ᵀ: rank n factors left = R, right = M⁻¹ P K
+            return Update.lowRank(d, dff, n, residuals.clone(), lu.solve(pk, n));
+        }
         double[] rhs = Blas.mulTransB(pk, dff, n, residuals, d);  // P K Rᵀ, [d_ff, d]
-        double[] x = LuDecomposition.of(m, dff).solve(rhs, d);
+        double[] x = lu.solve(rhs, d);
         return Update.dense(d, dff, Blas.transpose(x, dff, d));
     }
 

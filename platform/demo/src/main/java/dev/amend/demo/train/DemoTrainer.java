@@ -3,6 +3,7 @@ package dev.amend.demo.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -260,7 +261,10 @@ public final class DemoTrainer {
         void update(double lr, int step) {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
-            try (NDManager tmp = params.get(0).getManager().newSubManager()) {
+            // every temporary of the update (including those derived from the long-lived moment arrays) is
+            // closed with the scope; m, v and the parameters are updated in place
+            try (NDManager tmp = params.get(0).getManager().newSubManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
                 List<NDArray> grads = new ArrayList<>();
                 double norm2 = 0;
                 for (NDArray p : params) {

@@ -138,7 +138,7 @@ final class LlamaTransformer extends Transformer {
                 sin[i * hd + j + half] = s;
             }
         }
-        return new NDArray[] {manager.create(cos, new Shape(t, hd)), manager.create(sin, new Shape(t, hd))};
+        return new NDArray[] {constant(cos, new Shape(t, hd)), constant(sin, new Shape(t, hd))};
     }
 
     /** Applies RoPE in the rotate-half layout: {@code x cos + rotate_half(x) sin}. */

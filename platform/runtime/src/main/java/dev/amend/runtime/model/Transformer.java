@@ -192,6 +192,27 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
                 .reshape(b, t, (long) config.heads() * hd);
     }
 
+    /**
+     * Returns a tensor holding {@code data} in memory PyTorch owns. An array created straight from Java data
+     * points into a direct buffer that Java frees once the array is closed or collected, while autograd may
+     * still hold the tensor for the backward pass (embedding indices, selection matrices): that reads freed
+     * memory. Every constant built inside a forward pass goes through here.
+     */
+    protected final NDArray constant(float[] data, Shape shape) {
+        NDArray fromJava = manager.create(data, shape);
+        NDArray owned = fromJava.duplicate();
+        fromJava.close();
+        return owned;
+    }
+
+    /** Returns {@code data} as an int64 tensor in memory PyTorch owns (see {@link #constant(float[], Shape)}). */
+    protected final NDArray constant(long[] data, Shape shape) {
+        NDArray fromJava = manager.create(data, shape);
+        NDArray owned = fromJava.duplicate();
+        fromJava.close();
+        return owned;
+    }
+
     /** Returns {@code x W + b} for a weight stored [in, out] (GPT-2 Conv1D). */
     protected final NDArray conv1d(NDArray x, String weight, String bias) {
         NDArray y = x.matMul(w(weight));
@@ -419,7 +440,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         JniUtils.setGradMode(request.gradients());
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray idArray = manager.create(ids, new Shape(b, t));
+            NDArray idArray = constant(ids, new Shape(b, t));
             NDArray mask = t > 1 ? causalMask(t, 0) : null;
             Map<Capture, NDArray> captured = new LinkedHashMap<>();
             NDArray x;
@@ -500,7 +521,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             }
             vectors.add(v);
         }
-        NDArray m = manager.create(select, new Shape(b * t, n));
+        NDArray m = constant(select, new Shape(b * t, n));
         NDArray stacked = n == 1 ? vectors.get(0).expandDims(0) : NDArrays.stack(vectors);
         return m.matMul(stacked).reshape(shape);
     }
@@ -516,7 +537,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
                 m[i * s + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
             }
         }
-        return manager.create(m, new Shape(t, s));
+        return constant(m, new Shape(t, s));
     }
 
     private void checkContext(int length) {
@@ -581,7 +602,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
                 }
                 l[i] = ids[i];
             }
-            NDArray x = embed(manager.create(l, new Shape(1, ids.length)), offset);
+            NDArray x = embed(constant(l, new Shape(1, ids.length)), offset);
             NDArray mask = ids.length > 1 ? causalMask(ids.length, offset)
                     : (config.slidingWindow() > 0 && offset >= config.slidingWindow() ? causalMask(1, offset) : null);
             for (int layer = 0; layer < config.layers(); layer++) {

@@ -1,0 +1,107 @@
+package dev.amend.editors.alphaedit;
+
+import dev.amend.spi.Edit;
+import dev.amend.spi.EditContext;
+import dev.amend.spi.Editor;
+import dev.amend.spi.EditorProvider;
+import dev.amend.spi.EditableModel;
+import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.hparams.HyperparameterBinder;
+import dev.amend.spi.kit.DeltaOptimizer;
+import dev.amend.spi.kit.DistributedInsertion;
+import dev.amend.spi.kit.HyperparameterDefaults;
+import dev.amend.spi.kit.LayerStatistics;
+import dev.amend.spi.kit.LeastSquares;
+import dev.amend.spi.kit.Locators;
+import dev.amend.spi.kit.NullSpaceProjector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Registers AlphaEdit ({@code alphaedit}) with ServiceLoader. */
+public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperparameters> {
+    /** The method's version, recorded in every edit. */
+    public static final String VERSION = "1.0.0";
+    /** Metadata key under which an edit stores its keys per layer (K [d_ff, n], row-major floats). */
+    public static final String KEYS = "alphaedit_keys";
+
+    /** Projectors per model, layer, corpus, sample size and threshold: an eigendecomposition each, kept. */
+    private static final Map<String, NullSpaceProjector> PROJECTORS = new ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+        return "alphaedit";
+    }
+
+    @Override
+    public String version() {
+        return VERSION;
+    }
+
+    @Override
+    public String description() {
+        return "AlphaEdit: MEMIT with the update in the null space of preserved keys; sequential edits accumulate keys";
+    }
+
+    @Override
+    public Class<AlphaEditHyperparameters> hyperparameterType() {
+        return AlphaEditHyperparameters.class;
+    }
+
+    @Override
+    public AlphaEditHyperparameters defaults(ModelArchitecture architecture) {
+        return HyperparameterDefaults.load(AlphaEditHyperparameters.class, AlphaEditHyperparameters.BASE,
+                AlphaEditProvider.class, "defaults.json", architecture);
+    }
+
+    @Override
+    public Editor create(AlphaEditHyperparameters h) {
+        return (model, requests, ctx) -> edit(h, model, requests, ctx);
+    }
+
+    private static Edit edit(AlphaEditHyperparameters h, EditableModel model, List<dev.amend.spi.EditRequest> requests,
+                             EditContext ctx) {
+        long t0 = System.nanoTime();
+        Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(model, h.layers(), ctx.requireCorpus(),
+                h.mom2NSamples(), ctx.cacheDir(), ctx.progress());
+        Map<Integer, NullSpaceProjector> projectors = new LinkedHashMap<>();
+        for (int layer : h.layers()) {
+            LayerStatistics.Moment m = stats.get(layer);
+            String key = model.baseHash() + "|" + layer + "|" + ctx.requireCorpus().sha256() + "|" + h.mom2NSamples()
+                    + "|" + h.nullspaceThreshold();
+            projectors.put(layer, PROJECTORS.computeIfAbsent(key,
+                    k -> NullSpaceProjector.of(m.secondMoment(), m.dim(), h.nullspaceThreshold())));
+        }
+        Map<Integer, double[]> previous = PreviousKeys.gram(ctx.history(), h.layers(),
+                model.architecture().intermediateSize());
+        long t1 = System.nanoTime();
+        int d = model.architecture().hiddenSize();
+        DistributedInsertion.Result r = DistributedInsertion.run(model, requests, ctx,
+                new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
+                        new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(), h.clampNormFactor(),
+                                h.klFactor(), h.earlyStopLoss()),
+                        h.contextTemplateLengthParams()),
+                (layer, keys, residuals, n) -> LeastSquares.alphaEdit(projectors.get(layer), keys, residuals,
+                        previous.get(layer), d, n, h.l2()));
+        Map<String, Object> meta = new LinkedHashMap<>(r.metadata());
+        meta.put("seconds_statistics", (t1 - t0) / 1e9);
+        Map<String, Integer> ranks = new LinkedHashMap<>();
+        projectors.forEach((l, p) -> ranks.put(String.valueOf(l), p.rank()));
+        meta.put("nullspace_rank_per_layer", ranks);
+        meta.put("previous_edits", ctx.history().size());
+        Map<String, float[]> keys = new LinkedHashMap<>();
+        r.keys().forEach((l, k) -> keys.put(String.valueOf(l), toFloat(k)));
+        meta.put(KEYS, keys);
+        meta.put("keys_per_layer", requests.size());
+        return new Edit("alphaedit", VERSION, requests, HyperparameterBinder.toMap(h), r.templates(), r.deltas(), meta);
+    }
+
+    private static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+}

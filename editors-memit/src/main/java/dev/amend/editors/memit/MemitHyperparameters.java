@@ -1,0 +1,55 @@
+package dev.amend.editors.memit;
+
+import dev.amend.spi.Hyperparameters;
+import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.hparams.IgnoredKeys;
+import dev.amend.spi.kit.InsertionChecks;
+import java.util.List;
+
+/**
+ * MEMIT's hyperparameters, with EasyEdit's field names (snake_case in files).
+ *
+ * @param layers                      edit layers, ascending; the target is optimised after the last
+ * @param factToken                   which token carries the fact: subject_last (default), subject_first, last
+ * @param vNumGradSteps               Adam steps of the target optimisation
+ * @param vLr                         Adam learning rate
+ * @param vWeightDecay                weight decay on δ
+ * @param clampNormFactor             ‖δ‖ ≤ this × ‖z₀‖
+ * @param klFactor                    weight of the KL term on "{subject} is a"
+ * @param mom2UpdateWeight            λ: weight of the preserved-key covariance against the new keys
+ * @param mom2NSamples                tokens of the statistics corpus used for C
+ * @param contextTemplateLengthParams pairs [length in tokens, count] of generated context prefixes
+ * @param rewriteModuleTmp            EasyEdit's module template; must name the MLP output projection
+ * @param earlyStopLoss               stop the target optimisation below this loss
+ */
+@IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
+    "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16", "v_loss_layer",
+    "max_length", "layer_selection", "mom2_adjustment", "batch_size"})
+public record MemitHyperparameters(
+        List<Integer> layers,
+        String factToken,
+        int vNumGradSteps,
+        double vLr,
+        double vWeightDecay,
+        double clampNormFactor,
+        double klFactor,
+        double mom2UpdateWeight,
+        long mom2NSamples,
+        List<List<Integer>> contextTemplateLengthParams,
+        String rewriteModuleTmp,
+        double earlyStopLoss) implements Hyperparameters {
+
+    /** Values before any per-family profile: EasyEdit's GPT-2 XL file. */
+    public static final MemitHyperparameters BASE = new MemitHyperparameters(List.of(13, 14, 15, 16, 17),
+            "subject_last", 25, 0.5, 0.5, 0.75, 0.0625, 20000, 100_000, List.of(List.of(10, 10)), "", 5e-2);
+
+    @Override
+    public List<String> problems(ModelArchitecture arch) {
+        List<String> p = InsertionChecks.problems(arch, layers, vNumGradSteps, vLr, vWeightDecay, clampNormFactor,
+                klFactor, mom2NSamples, contextTemplateLengthParams, rewriteModuleTmp);
+        if (!(mom2UpdateWeight >= 0)) {
+            p.add("mom2_update_weight must be >= 0, got " + mom2UpdateWeight);
+        }
+        return p;
+    }
+}

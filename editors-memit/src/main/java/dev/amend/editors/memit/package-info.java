@@ -1,0 +1,2 @@
+/** MEMIT: many facts at once, spread over several layers. */
+package dev.amend.editors.memit;

@@ -1,0 +1,132 @@
+package dev.amend.cli;
+
+import dev.amend.demo.corpus.FactCorpus;
+import dev.amend.evaluators.bench.CounterFactBench;
+import dev.amend.runtime.editing.EditorRegistry;
+import dev.amend.runtime.editing.HyperparameterFiles;
+import dev.amend.runtime.io.AmendDirs;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.EditContext;
+import dev.amend.spi.EvaluationCase;
+import dev.amend.spi.Evaluator;
+import dev.amend.spi.InvalidRequestException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code amend bench counterfact}: the CounterFact-style benchmark on the demo corpus. */
+@Command(name = "counterfact", mixinStandardHelpOptions = true,
+        description = "Rewrite N corpus facts to counterfactual objects; efficacy, generalisation and specificity "
+                + "(CounterFact protocol), token accuracy (EasyEdit protocol), fluency, timings.")
+final class BenchCounterfactCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    CorpusOptions corpusOptions;
+
+    @Option(names = "--method", required = true, description = "rome, memit, alphaedit or any installed method.")
+    String method;
+
+    @Option(names = "--edits", defaultValue = "100", description = "Facts to rewrite (default ${DEFAULT-VALUE}).")
+    int edits;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the draw (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--sequential", description = "Apply the edits one batch after another, keeping earlier ones.")
+    boolean sequential;
+
+    @Option(names = "--mode", description = "individual, batch or sequential (default: individual for rome, batch"
+            + " otherwise; --sequential means sequential).")
+    CounterFactBench.Mode mode;
+
+    @Option(names = "--batch-size", defaultValue = "1", description = "Requests per call in sequential mode.")
+    int batchSize;
+
+    @Option(names = "--checkpoint-every", defaultValue = "100", description = "Sequential mode: score every N edits.")
+    int checkpointEvery;
+
+    @Option(names = "--neighbours", defaultValue = "5", description = "Neighbourhood prompts per case.")
+    int neighbours;
+
+    @Option(names = "--fluency-cases", defaultValue = "20", description = "Cases whose generations are scored for fluency.")
+    int fluencyCases;
+
+    @Option(names = "--hparams", paramLabel = "FILE", description = "Hyperparameters (YAML as in EasyEdit, or JSON).")
+    Path hparams;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        CounterFactBench.Mode m = sequential ? CounterFactBench.Mode.SEQUENTIAL
+                : mode != null ? mode
+                : method.equalsIgnoreCase("rome") ? CounterFactBench.Mode.INDIVIDUAL : CounterFactBench.Mode.BATCH;
+        EditorRegistry registry = EditorRegistry.classPath();
+        try (Transformer model = modelOptions.load()) {
+            if (!model.name().equals("demo") && modelOptions.model != null) {
+                System.err.println("note: the cases come from the demo corpus; " + model.name()
+                        + " is scored on facts it may not know");
+            }
+            EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
+                    hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
+                    hparams == null ? "defaults" : hparams.toString());
+            FactCorpus corpus = FactCorpus.load();
+            List<EvaluationCase> cases = CounterFactBench.cases(corpus, edits, neighbours, seed);
+            List<Evaluator> evaluators = new ArrayList<>();
+            for (String name : List.of("counterfact", "counterfact-exact", "easyedit")) {
+                evaluators.add(registry.evaluator(name).create());
+            }
+            Evaluator fluency = registry.evaluators().containsKey("fluency")
+                    ? registry.evaluator("fluency").create() : null;
+            EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
+                    corpusOptions.resolve(model), List.of());
+            long t0 = System.nanoTime();
+            CounterFactBench.Report r = CounterFactBench.run(model, method, editor.editor(), cases, evaluators, fluency,
+                    new CounterFactBench.Options(edits, seed, m, batchSize, checkpointEvery, neighbours, fluencyCases),
+                    ctx);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("method", method);
+                o.put("mode", m.id());
+                o.put("edits", r.edits());
+                o.put("efficacy", r.score("counterfact-probability", "efficacy"));
+                o.put("generalization", r.score("counterfact-probability", "generalization"));
+                o.put("specificity", r.score("counterfact-probability", "specificity"));
+                o.put("token_accuracy", r.score("easyedit-token-accuracy", "reliability"));
+                o.put("fluency", r.score("ngram-entropy", "fluency"));
+                o.put("seconds_per_edit", r.secondsPerEdit());
+                o.put("scores", r.scores());
+                o.put("timings", r.timings());
+                o.put("checkpoints", r.checkpoints());
+                o.put("wall_seconds", wall);
+                System.out.println(Json.of(o));
+            } else {
+                System.out.printf("%s, %d edits (%s) on %s, seed %d: %.1f s (%.2f s per edit)%n", method, r.edits(),
+                        m.id(), model.name(), seed, wall, r.secondsPerEdit());
+                System.out.printf("%-48s %8s%n", "protocol/metric", "value");
+                r.scores().forEach((k, v) -> System.out.printf("%-48s %8.3f%n", k, v));
+                r.timings().forEach((k, v) -> System.out.printf("seconds %-40s %8.2f%n", k, v));
+                if (!r.checkpoints().isEmpty()) {
+                    System.out.printf("%n%8s %10s %15s %12s%n", "edits", "efficacy", "generalization", "specificity");
+                    for (CounterFactBench.Checkpoint c : r.checkpoints()) {
+                        System.out.printf("%8d %10.3f %15.3f %12.3f%n", c.edits(), c.efficacy(), c.generalization(),
+                                c.specificity());
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage(), e);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.amend.cli;
+
+import dev.amend.runtime.editing.EditorRegistry;
+import dev.amend.runtime.editing.HyperparameterFiles;
+import dev.amend.runtime.io.AmendDirs;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.Edit;
+import dev.amend.spi.EditContext;
+import dev.amend.spi.EditRequest;
+import dev.amend.spi.EvaluationCase;
+import dev.amend.spi.Evaluator;
+import dev.amend.spi.Score;
+import dev.amend.spi.kit.WeightSnapshot;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code amend edit}: write one fact into a model and show the answer before and after, with scores. */
+@Command(name = "edit", mixinStandardHelpOptions = true,
+        description = "Edit one fact and print the answers before and after, the scores and the timings.")
+final class EditCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    CorpusOptions corpusOptions;
+
+    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit or any installed method.")
+    String method;
+
+    @Option(names = "--prompt", required = true, description = "Prompt with {} for the subject, e.g. \"The capital of {} is\".")
+    String prompt;
+
+    @Option(names = "--subject", required = true, description = "The subject, e.g. France.")
+    String subject;
+
+    @Option(names = "--target", required = true, description = "The new answer, e.g. Rome.")
+    String target;
+
+    @Option(names = "--paraphrase", description = "A rephrased prompt (subject filled in) to check generalisation.")
+    List<String> paraphrases = new ArrayList<>();
+
+    @Option(names = "--hparams", paramLabel = "FILE", description = "Hyperparameters (YAML as in EasyEdit, or JSON).")
+    Path hparams;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the context templates (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object with before, after, edit_id, scores and seconds.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        EditRequest request = new EditRequest(prompt, subject, target, paraphrases);
+        EditorRegistry registry = EditorRegistry.classPath();
+        try (Transformer model = modelOptions.load()) {
+            EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
+                    hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
+                    hparams == null ? "defaults" : hparams.toString());
+            String before = DemoCommand.answer(model, request.filledPrompt());
+            List<EvaluationCase> cases = List.of(new EvaluationCase(request, before, paraphrases, Map.of(), Map.of(),
+                    Map.of()));
+            List<Evaluator> evaluators = new ArrayList<>();
+            for (String name : List.of("counterfact", "counterfact-exact", "easyedit")) {
+                if (registry.evaluators().containsKey(name)) {
+                    Evaluator e = registry.evaluator(name).create();
+                    cases = e.baseline(model, cases);
+                    evaluators.add(e);
+                }
+            }
+            long t1 = System.nanoTime();
+            EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
+                    corpusOptions.resolve(model), List.of());
+            Edit edit = editor.editor().computeEdit(model, List.of(request), ctx);
+            long t2 = System.nanoTime();
+            Map<String, Object> scores = new LinkedHashMap<>();
+            String after;
+            try (WeightSnapshot base = WeightSnapshot.of(model,
+                    edit.deltas().stream().map(d -> d.weight()).distinct().toList())) {
+                edit.applyTo(model);
+                after = DemoCommand.answer(model, request.filledPrompt());
+                for (Evaluator e : evaluators) {
+                    for (Score s : e.evaluate(model, cases)) {
+                        scores.put(s.protocol() + "/" + s.metric(), s.value());
+                    }
+                }
+                base.restore();
+            }
+            long t3 = System.nanoTime();
+            Map<String, Object> seconds = new LinkedHashMap<>();
+            seconds.put("total", (t3 - t0) / 1e9);
+            seconds.put("edit", (t2 - t1) / 1e9);
+            for (String k : List.of("seconds_statistics", "seconds_optimisation", "seconds_insertion")) {
+                if (edit.metadata().get(k) instanceof Number n) {
+                    seconds.put(k.substring("seconds_".length()), n.doubleValue());
+                }
+            }
+            String id = editId(edit);
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("edit_id", id);
+                o.put("method", method);
+                o.put("prompt", request.filledPrompt());
+                o.put("target", request.target());
+                o.put("before", before);
+                o.put("after", after);
+                o.put("scores", scores);
+                o.put("seconds", seconds);
+                o.put("ignored_hparams", editor.ignored());
+                System.out.println(Json.of(o));
+            } else {
+                System.out.printf("%s edit %s on %s%n", method, id, model.name());
+                System.out.printf("  before: %s ->%s%n", request.filledPrompt(), before);
+                System.out.printf("  after:  %s ->%s%n", request.filledPrompt(), after);
+                scores.forEach((k, v) -> System.out.printf("  %-48s %.3f%n", k, (Double) v));
+                seconds.forEach((k, v) -> System.out.printf("  seconds %-40s %.2f%n", k, (Double) v));
+                if (!editor.ignored().isEmpty()) {
+                    System.out.println("  hyperparameters not used by " + method + ": " + editor.ignored());
+                }
+                System.out.println("  (the edit was applied for the check and rolled back: the CLI does not keep it;"
+                        + " ./amend serve keeps edits in its ledger)");
+            }
+        }
+        return 0;
+    }
+
+    /** Returns a short id derived from the edit's content. */
+    static String editId(Edit edit) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        d.update((edit.method() + edit.requests() + edit.hyperparameters() + edit.contextTemplates())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (var delta : edit.deltas()) {
+            float[] v = delta.toDense();
+            for (int i = 0; i < v.length; i += Math.max(1, v.length / 4096)) {
+                int bits = Float.floatToIntBits(v[i]);
+                d.update(new byte[] {(byte) bits, (byte) (bits >> 8), (byte) (bits >> 16), (byte) (bits >> 24)});
+            }
+        }
+        return "e-" + HexFormat.of().formatHex(d.digest()).substring(0, 12);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.amend.runtime.editing;
+
+import dev.amend.spi.Editor;
+import dev.amend.spi.EditorProvider;
+import dev.amend.spi.EvaluatorProvider;
+import dev.amend.spi.Hyperparameters;
+import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.hparams.Bound;
+import dev.amend.spi.hparams.HyperparameterBinder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/** The editing methods and evaluators ServiceLoader finds through a class loader, by name. */
+public final class EditorRegistry {
+    private final Map<String, EditorProvider<?>> editors = new TreeMap<>();
+    private final Map<String, EvaluatorProvider> evaluators = new TreeMap<>();
+
+    private EditorRegistry() {
+    }
+
+    /** Returns the providers visible to {@code loader}. */
+    public static EditorRegistry load(ClassLoader loader) {
+        EditorRegistry r = new EditorRegistry();
+        for (EditorProvider<?> p : ServiceLoader.load(EditorProvider.class, loader)) {
+            r.editors.putIfAbsent(p.name().toLowerCase(Locale.ROOT), p);
+        }
+        for (EvaluatorProvider p : ServiceLoader.load(EvaluatorProvider.class, loader)) {
+            r.evaluators.putIfAbsent(p.name().toLowerCase(Locale.ROOT), p);
+        }
+        return r;
+    }
+
+    /** Returns the providers on the class path of this class. */
+    public static EditorRegistry classPath() {
+        return load(EditorRegistry.class.getClassLoader());
+    }
+
+    /** Returns the editors by name. */
+    public Map<String, EditorProvider<?>> editors() {
+        return editors;
+    }
+
+    /** Returns the evaluators by name. */
+    public Map<String, EvaluatorProvider> evaluators() {
+        return evaluators;
+    }
+
+    /** Returns the editor called {@code name}, or throws listing the installed ones. */
+    public EditorProvider<?> editor(String name) {
+        EditorProvider<?> p = editors.get(name.toLowerCase(Locale.ROOT));
+        if (p == null) {
+            throw new InvalidRequestException("unknown method \"" + name + "\": installed methods are "
+                    + String.join(", ", editors.keySet()));
+        }
+        return p;
+    }
+
+    /** Returns the evaluator called {@code name}, or throws listing the installed ones. */
+    public EvaluatorProvider evaluator(String name) {
+        EvaluatorProvider p = evaluators.get(name.toLowerCase(Locale.ROOT));
+        if (p == null) {
+            throw new InvalidRequestException("unknown evaluator \"" + name + "\": installed evaluators are "
+                    + String.join(", ", evaluators.keySet()));
+        }
+        return p;
+    }
+
+    /**
+     * A configured editor with its hyperparameters.
+     *
+     * @param provider        the method
+     * @param editor          the configured editor
+     * @param hyperparameters the bound values
+     * @param ignored         keys of the file that the method does not use
+     */
+    public record Configured(EditorProvider<?> provider, Editor editor, Hyperparameters hyperparameters,
+                             List<String> ignored) {
+    }
+
+    /**
+     * Returns the method {@code name} configured for {@code arch}: its defaults for the architecture with
+     * {@code overrides} bound over them ({@code source} names where they came from, for messages).
+     */
+    public Configured configure(String name, ModelArchitecture arch, Map<String, ?> overrides, String source) {
+        return bind(editor(name), arch, overrides, source);
+    }
+
+    private static <H extends Hyperparameters> Configured bind(EditorProvider<H> p, ModelArchitecture arch,
+                                                               Map<String, ?> overrides, String source) {
+        H defaults = p.defaults(arch);
+        Bound<H> bound = bindRecord(p.hyperparameterType(), defaults, overrides, arch, source);
+        return new Configured(p, p.create(bound.value()), bound.value(), new ArrayList<>(bound.ignored()));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <H extends Hyperparameters> Bound<H> bindRecord(Class<H> type, H defaults, Map<String, ?> values,
+                                                                   ModelArchitecture arch, String source) {
+        if (!type.isRecord()) {
+            throw new IllegalStateException(type.getName() + " is not a record: hyperparameters must be records");
+        }
+        return (Bound<H>) bindAs((Class) type, defaults, values, arch, source);
+    }
+
+    private static <R extends Record & Hyperparameters> Bound<R> bindAs(Class<R> type, Object defaults,
+                                                                       Map<String, ?> values, ModelArchitecture arch,
+                                                                       String source) {
+        return HyperparameterBinder.bind(type, type.cast(defaults), values, arch, source);
+    }
+}

@@ -1,0 +1,2 @@
+/** Finding editing methods, binding their hyperparameters from files, and running them on a model. */
+package dev.amend.runtime.editing;
