@@ -103,6 +103,12 @@ public record ForwardRequest(
             return this;
         }
 
+        /** Adds a capture and returns this builder. */
+        public Builder capture(Capture c) {
+            captures.add(c);
+            return this;
+        }
+
         /** Stops after block {@code layer} (no logits) and returns this builder. */
         public Builder stopAfter(int layer) {
             this.stopAfterLayer = layer;

@@ -1,6 +1,9 @@
 package dev.amend.evaluators.bench;
 
 import dev.amend.demo.corpus.Fact;
+import dev.amend.evaluators.CounterFactEvaluator;
+import dev.amend.evaluators.EasyEditEvaluator;
+import dev.amend.evaluators.ExactMatchEvaluator;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.demo.corpus.Relation;
 import dev.amend.spi.Edit;
@@ -99,6 +102,11 @@ public final class CounterFactBench {
     }
 
     private CounterFactBench() {
+    }
+
+    /** Returns the evaluators the benchmark reports: CounterFact probability, exact match, EasyEdit token accuracy. */
+    public static List<Evaluator> standardEvaluators() {
+        return List.of(new CounterFactEvaluator(), new ExactMatchEvaluator(), new EasyEditEvaluator());
     }
 
     /** Returns {@code n} cases drawn from {@code corpus} with {@code seed}, distinct subjects per relation. */

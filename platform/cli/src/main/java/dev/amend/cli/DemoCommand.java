@@ -43,7 +43,11 @@ final class DemoCommand implements Callable<Integer> {
                     secondsSince(t0));
             System.out.println("Installed editors: " + String.join(", ", registry.editors().keySet()));
             String prompt = "The capital of {} is";
-            String paraphrase = corpus.relation("capital").heldoutTemplates().get(0);
+            // a held-out template (never trained on) that the model answers right before the edit, if any
+            List<String> heldout = corpus.relation("capital").heldoutTemplates();
+            String paraphrase = heldout.stream()
+                    .filter(t -> answer(model, t.replace("{}", "France")).strip().equals("Paris"))
+                    .findFirst().orElse(heldout.get(0));
             List<String[]> unrelated = List.of(new String[] {"The capital of {} is", "Japan"},
                     new String[] {"The chemical symbol for {} is", "gold"});
             System.out.println();

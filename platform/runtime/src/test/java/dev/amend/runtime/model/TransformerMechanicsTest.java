@@ -189,6 +189,24 @@ class TransformerMechanicsTest {
 
     @ParameterizedTest
     @MethodSource("models")
+    void namedModulesMapOntoTheirSites(String name) {
+        Transformer m = model(name);
+        String down = m.architecture().editPoint(2).module();
+        String block = down.substring(0, down.indexOf(".mlp."));
+        try (ForwardResult r = m.forward(ForwardRequest.builder(List.of(IDS))
+                .capture(dev.amend.spi.Capture.module(m.architecture(), down, true))
+                .capture(dev.amend.spi.Capture.module(m.architecture(), down, false))
+                .capture(dev.amend.spi.Capture.module(m.architecture(), block, false)).build())) {
+            assertEquals(m.architecture().intermediateSize(), r.capture(2, Site.MLP_KEY).getShape().get(2));
+            assertEquals(32, r.capture(2, Site.MLP_OUTPUT).getShape().get(2));
+            assertEquals(32, r.capture(2, Site.LAYER_OUTPUT).getShape().get(2));
+        }
+        assertThrows(InvalidRequestException.class,
+                () -> dev.amend.spi.Capture.module(m.architecture(), "lm_head", false));
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
     void aPromptLongerThanTheContextIsRefusedWithAClearMessage(String name) {
         Transformer m = model(name);
         int[] tooLong = new int[65];

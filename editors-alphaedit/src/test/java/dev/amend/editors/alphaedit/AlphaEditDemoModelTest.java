@@ -1,0 +1,32 @@
+package dev.amend.editors.alphaedit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.amend.demo.DemoModel;
+import dev.amend.demo.corpus.FactCorpus;
+import dev.amend.evaluators.bench.CounterFactBench;
+import dev.amend.runtime.io.AmendDirs;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.EditContext;
+import dev.amend.spi.ProgressListener;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** AlphaEdit on the demo model, edits applied one after another (the full 500-edit run is `./amend bench counterfact`). */
+class AlphaEditDemoModelTest {
+    @Test
+    void sequentialEditsStayEffective() {
+        try (Transformer model = DemoModel.load(Device.cpu())) {
+            AlphaEditProvider p = new AlphaEditProvider();
+            int n = 60;
+            CounterFactBench.Report r = CounterFactBench.run(model, "alphaedit", p.create(p.defaults(model.architecture())),
+                    CounterFactBench.cases(FactCorpus.load(), n, 5, 7), CounterFactBench.standardEvaluators(), null,
+                    new CounterFactBench.Options(n, 7, CounterFactBench.Mode.SEQUENTIAL, 1, 30, 5, 0),
+                    new EditContext(7, ProgressListener.NONE, () -> false, AmendDirs.cache(),
+                            DemoModel.statisticsCorpus(), List.of()));
+            assertTrue(r.score("counterfact-probability", "efficacy") >= 0.85, r.scores().toString());
+            assertTrue(r.score("counterfact-probability", "specificity") >= 0.80, r.scores().toString());
+        }
+    }
+}
