@@ -1,5 +1,7 @@
 package dev.amend.evaluators;
 
+import dev.amend.runtime.model.CharTokenizer;
+
 import static dev.amend.evaluators.SingleSequenceScoring.PROMPTS;
 import static dev.amend.evaluators.SingleSequenceScoring.argmaxes;
 import static dev.amend.evaluators.SingleSequenceScoring.plainGreedyText;

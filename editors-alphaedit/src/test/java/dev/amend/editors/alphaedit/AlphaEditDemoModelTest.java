@@ -19,14 +19,14 @@ class AlphaEditDemoModelTest {
     void sequentialEditsStayEffective() {
         try (Transformer model = DemoModel.load(Device.cpu())) {
             AlphaEditProvider p = new AlphaEditProvider();
-            int n = 60;
+            int n = 40;
             CounterFactBench.Report r = CounterFactBench.run(model, "alphaedit", p.create(p.defaults(model.architecture())),
                     CounterFactBench.cases(FactCorpus.load(), n, 5, 7), CounterFactBench.standardEvaluators(), null,
-                    new CounterFactBench.Options(n, 7, CounterFactBench.Mode.SEQUENTIAL, 1, 30, 5, 0),
+                    new CounterFactBench.Options(n, 7, CounterFactBench.Mode.SEQUENTIAL, 1, 20, 5, 0),
                     new EditContext(7, ProgressListener.NONE, () -> false, AmendDirs.cache(),
                             DemoModel.statisticsCorpus(), List.of()));
-            assertTrue(r.score("counterfact-probability", "efficacy") >= 0.85, r.scores().toString());
-            assertTrue(r.score("counterfact-probability", "specificity") >= 0.80, r.scores().toString());
+            assertTrue(r.score("counterfact-probability", "efficacy") >= 0.70, r.scores().toString());
+            assertTrue(r.score("counterfact-probability", "specificity") >= 0.85, r.scores().toString());
         }
     }
 }

@@ -25,7 +25,7 @@ class MemitDemoModelTest {
                     new CounterFactBench.Options(n, 7, CounterFactBench.Mode.BATCH, 1, 100, 5, 0),
                     new EditContext(7, ProgressListener.NONE, () -> false, AmendDirs.cache(),
                             DemoModel.statisticsCorpus(), List.of()));
-            assertTrue(r.score("counterfact-probability", "efficacy") >= 0.90, r.scores().toString());
+            assertTrue(r.score("counterfact-probability", "efficacy") >= 0.80, r.scores().toString());
             assertTrue(r.score("counterfact-probability", "specificity") >= 0.85, r.scores().toString());
         }
     }

@@ -16,17 +16,32 @@ import org.junit.jupiter.api.Test;
 /** ROME on the demo model, one edit at a time (the full 100-edit run is `./amend bench counterfact`). */
 class RomeDemoModelTest {
     @Test
-    void individualEditsAreEffectiveAndSpecific() {
+    void individualEditsAreEffectiveAndSpecificWithTheCorrectedKey() {
+        CounterFactBench.Report r = run(false);
+        assertTrue(r.score("counterfact-probability", "efficacy") >= 0.85, r.scores().toString());
+        assertTrue(r.score("counterfact-probability", "specificity") >= 0.90, r.scores().toString());
+    }
+
+    @Test
+    void theOriginalKeyReachesNinetyFivePercentOnTheEditedPrompt() {
+        CounterFactBench.Report r = run(true);
+        assertTrue(r.score("counterfact-probability", "efficacy") >= 0.95, r.scores().toString());
+        assertTrue(r.score("counterfact-probability", "specificity") >= 0.90, r.scores().toString());
+    }
+
+    private static CounterFactBench.Report run(boolean original) {
         try (Transformer model = DemoModel.load(Device.cpu())) {
             RomeProvider p = new RomeProvider();
+            RomeHyperparameters d = p.defaults(model.architecture());
+            RomeHyperparameters h = new RomeHyperparameters(d.layers(), d.factToken(), d.vNumGradSteps(), d.vLr(),
+                    d.vWeightDecay(), d.clampNormFactor(), d.klFactor(), d.mom2Adjustment(), d.mom2NSamples(),
+                    d.contextTemplateLengthParams(), d.rewriteModuleTmp(), original, d.earlyStopLoss());
             int n = 20;
-            CounterFactBench.Report r = CounterFactBench.run(model, "rome", p.create(p.defaults(model.architecture())),
+            return CounterFactBench.run(model, "rome", p.create(h),
                     CounterFactBench.cases(FactCorpus.load(), n, 5, 7), CounterFactBench.standardEvaluators(), null,
                     new CounterFactBench.Options(n, 7, CounterFactBench.Mode.INDIVIDUAL, 1, 100, 5, 0),
                     new EditContext(7, ProgressListener.NONE, () -> false, AmendDirs.cache(),
                             DemoModel.statisticsCorpus(), List.of()));
-            assertTrue(r.score("counterfact-probability", "efficacy") >= 0.95, r.scores().toString());
-            assertTrue(r.score("counterfact-probability", "specificity") >= 0.90, r.scores().toString());
         }
     }
 }

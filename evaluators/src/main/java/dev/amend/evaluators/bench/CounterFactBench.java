@@ -179,7 +179,14 @@ public final class CounterFactBench {
                             editSeconds += (System.nanoTime() - t) / 1e9;
                             addTimings(timings, edit);
                             edit.applyTo(model);
-                            accumulate(sums, evaluate(model, evaluators, List.of(c)), 1);
+                            List<Score> scores = evaluate(model, evaluators, List.of(c));
+                            accumulate(sums, scores, 1);
+                            if (Boolean.getBoolean("amend.bench.verbose")) {
+                                System.err.println("case " + c.request().filledPrompt() + " ->" + c.request().target()
+                                        + " (was" + c.trueTarget() + "): " + scores.stream()
+                                        .filter(x -> x.protocol().equals("counterfact-probability"))
+                                        .map(x -> x.metric() + "=" + String.format("%.2f", x.value())).toList());
+                            }
                             if (fluency != null && i < o.fluencyCases()) {
                                 accumulate(sums, fluency.evaluate(model, List.of(c)), 1);
                             }

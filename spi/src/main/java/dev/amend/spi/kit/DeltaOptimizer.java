@@ -242,11 +242,6 @@ public final class DeltaOptimizer {
                     NDArray decay = deltaArray.norm().mul((float) (settings.weightDecay() / Math.max(initNorm2, 1e-12)));
                     loss = loss.add(decay);
                     total = loss.getFloat();
-                    if (Boolean.getBoolean("amend.debug.delta")) {
-                        System.err.printf("step %d nll %.4f kl %s decay %.4f |delta| %.3f |v0| %.3f%n", step, nll.getFloat(),
-                                klSelect == null ? "-" : String.valueOf(loss.sub(nll).sub(decay).getFloat()),
-                                decay.getFloat(), Math.sqrt(dot(delta, delta)), Math.sqrt(dot(initial, initial)));
-                    }
                     nllValue = nll.getFloat();
                     losses.add(total);
                     if (total < settings.earlyStopLoss()) {

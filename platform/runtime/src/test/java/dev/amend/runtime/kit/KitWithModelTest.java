@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.ForwardRequest;
@@ -21,40 +22,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The kit's model-facing steps on a tiny random model, against plain recomputations. */
 class KitWithModelTest {
-    /** One token per character code (mod 64): enough to drive the kit without a trained tokenizer. */
-    static final TextTokenizer CHARS = new TextTokenizer() {
-        @Override
-        public int[] encode(String text, boolean addBos) {
-            return text.chars().map(c -> 3 + c % 61).toArray();
-        }
-
-        @Override
-        public String decode(int[] ids) {
-            return "";
-        }
-
-        @Override
-        public OptionalInt bos() {
-            return OptionalInt.empty();
-        }
-
-        @Override
-        public OptionalInt eos() {
-            return OptionalInt.of(2);
-        }
-
-        @Override
-        public int vocabSize() {
-            return 64;
-        }
-    };
+    static final TextTokenizer CHARS = CharTokenizer.INSTANCE;
 
     static final Transformer MODEL = TinyModels.random(TinyModels.gpt2(), 5, CHARS);
 

@@ -1,12 +1,12 @@
-package dev.amend.evaluators;
+package dev.amend.runtime.model;
 
 import dev.amend.spi.TextTokenizer;
 import java.util.OptionalInt;
 
 /** One token per character of a 61-character alphabet (ids 3..63; 2 is end-of-text): a lossless tokenizer for tiny test models. */
-final class CharTokenizer implements TextTokenizer {
+public final class CharTokenizer implements TextTokenizer {
     /** The only instance. */
-    static final CharTokenizer INSTANCE = new CharTokenizer();
+    public static final CharTokenizer INSTANCE = new CharTokenizer();
 
     private static final String ALPHABET = " abcdefghijklmnopqrstuvwxyz0123456789.,;:!?'\"-()ABCDEFGHIJKLM";
     private static final int FIRST = 3;
