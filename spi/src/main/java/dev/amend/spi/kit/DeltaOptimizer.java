@@ -243,6 +243,11 @@ public final class DeltaOptimizer {
                     loss = loss.add(decay);
                     total = loss.getFloat();
                     nllValue = nll.getFloat();
+                    if (!Double.isFinite(total)) {
+                        throw new ArithmeticException("the value optimisation diverged at step " + step + " (loss "
+                                + total + ", nll " + nllValue + ", |delta| " + Math.sqrt(dot(delta, delta)) + ", |v0| "
+                                + Math.sqrt(dot(initial, initial)) + ")");
+                    }
                     losses.add(total);
                     if (total < settings.earlyStopLoss()) {
                         break;

@@ -1,0 +1,98 @@
+package dev.amend.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The JSON outputs and exit codes scripts rely on (issue contracts), on the demo model. */
+class CliContractTest {
+    @TempDir
+    Path cache;
+
+    /** Runs the CLI and returns [exit code, stdout, stderr]. */
+    private Object[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        try {
+            int code = AmendCli.run(args);
+            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private static JsonObject json(Object[] r) {
+        String[] lines = ((String) r[1]).strip().split("\n");
+        return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+    }
+
+    @Test
+    void generateJsonHasPromptIdsGeneratedIdsAndText() {
+        Object[] r = run("generate", "--prompt", "The capital of France is", "--max-new-tokens", "3", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = json(r);
+        assertTrue(o.getAsJsonArray("prompt_ids").size() > 0);
+        assertEquals(3, o.getAsJsonArray("generated_ids").size());
+        assertTrue(o.get("text").getAsString().startsWith(" Paris"), o.toString());
+    }
+
+    @Test
+    void editJsonHasBeforeAfterIdScoresAndSeconds() {
+        System.setProperty("amend.cache.dir", cache.toString());
+        try {
+            Object[] r = run("edit", "--method", "rome", "--prompt", "The capital of {} is", "--subject", "France",
+                    "--target", "Rome", "--json");
+            assertEquals(0, r[0], (String) r[2]);
+            JsonObject o = json(r);
+            assertEquals(" Paris", o.get("before").getAsString());
+            assertTrue(o.get("after").getAsString().startsWith(" Rome"), o.toString());
+            assertTrue(o.get("edit_id").getAsString().startsWith("e-"));
+            assertEquals(1.0, o.getAsJsonObject("scores").get("counterfact-probability/efficacy").getAsDouble());
+            assertTrue(o.getAsJsonObject("seconds").get("total").getAsDouble() > 0);
+        } finally {
+            System.clearProperty("amend.cache.dir");
+        }
+    }
+
+    @Test
+    void badInputIsRefusedWithWhatToFixAndExitCode2() {
+        Object[] unknown = run("edit", "--method", "nosuch", "--prompt", "The capital of {} is", "--subject",
+                "France", "--target", "Rome");
+        assertEquals(2, unknown[0]);
+        assertTrue(((String) unknown[2]).contains("unknown method \"nosuch\": installed methods are alphaedit, memit, rome"),
+                (String) unknown[2]);
+        Object[] subject = run("edit", "--prompt", "The capital of Spain is", "--subject", "France", "--target", "Rome");
+        assertEquals(2, subject[0]);
+        assertTrue(((String) subject[2]).contains("is not in the prompt"), (String) subject[2]);
+        Object[] empty = run("edit", "--prompt", "The capital of {} is", "--subject", "France", "--target", " ");
+        assertEquals(2, empty[0]);
+        assertTrue(((String) empty[2]).contains("the target is empty"), (String) empty[2]);
+        Object[] model = run("generate", "--model", "/nonexistent/model", "--prompt", "x");
+        assertEquals(2, model[0]);
+        assertNotEquals("", model[2]);
+    }
+
+    @Test
+    void benchFactsJsonHasTheAccuraciesAndTheCount() {
+        Object[] r = run("bench", "facts", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = json(r);
+        assertEquals(2236, o.get("facts").getAsInt());
+        assertTrue(o.get("train_template_accuracy").getAsDouble() >= 0.95);
+        assertTrue(o.get("heldout_template_accuracy").getAsDouble() > 0);
+    }
+}
