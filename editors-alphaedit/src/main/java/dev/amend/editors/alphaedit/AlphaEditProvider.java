@@ -14,6 +14,7 @@ import dev.amend.spi.kit.LayerStatistics;
 import dev.amend.spi.kit.LeastSquares;
 import dev.amend.spi.kit.Locators;
 import dev.amend.spi.kit.NullSpaceProjector;
+import dev.amend.spi.kit.Vectors;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,17 +92,9 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
         meta.put("nullspace_rank_per_layer", ranks);
         meta.put("previous_edits", ctx.history().size());
         Map<String, float[]> keys = new LinkedHashMap<>();
-        r.keys().forEach((l, k) -> keys.put(String.valueOf(l), toFloat(k)));
+        r.keys().forEach((l, k) -> keys.put(String.valueOf(l), Vectors.toFloats(k)));
         meta.put(KEYS, keys);
         meta.put("keys_per_layer", requests.size());
         return new Edit("alphaedit", VERSION, requests, HyperparameterBinder.toMap(h), r.templates(), r.deltas(), meta);
-    }
-
-    private static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
     }
 }

@@ -18,6 +18,7 @@ import dev.amend.spi.kit.LayerStatistics;
 import dev.amend.spi.kit.LeastSquares;
 import dev.amend.spi.kit.Locators;
 import dev.amend.spi.kit.ValueTargets;
+import dev.amend.spi.kit.Vectors;
 import dev.amend.spi.kit.WeightSnapshot;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,8 +87,9 @@ final class RomeEditor implements Editor {
                     info.put("subject", r.subject());
                     info.put("losses", v.losses());
                     info.put("optimisation_steps", v.steps());
-                    info.put("delta_norm", Math.sqrt(dot(v.delta(), v.delta())));
-                    info.put("value_norm", Math.sqrt(dot(v.initial(), v.initial())));
+                    info.put("stopped_on_non_finite", v.stoppedOnNonFinite());
+                    info.put("delta_norm", Vectors.norm(v.delta()));
+                    info.put("value_norm", Vectors.norm(v.initial()));
                     perRequest.add(info);
                 }
                 ctx.progress().progress("rome", requests.size(), requests.size());
@@ -110,13 +112,5 @@ final class RomeEditor implements Editor {
     private DeltaOptimizer.Settings settings() {
         return new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(), h.clampNormFactor(),
                 h.klFactor(), h.earlyStopLoss());
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 }

@@ -15,7 +15,6 @@ import dev.amend.spi.EvaluationCase;
 import dev.amend.spi.Evaluator;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.Score;
-import dev.amend.spi.WeightDelta;
 import dev.amend.spi.kit.WeightSnapshot;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -289,14 +288,5 @@ public final class CounterFactBench {
                 timings.merge(k.substring("seconds_".length()), n.doubleValue(), Double::sum);
             }
         }
-    }
-
-    /** Returns the number of floats the deltas of {@code edit} store. */
-    static long storedFloats(List<WeightDelta> deltas) {
-        long n = 0;
-        for (WeightDelta d : deltas) {
-            n += d.storedFloats();
-        }
-        return n;
     }
 }

@@ -106,9 +106,11 @@ public final class DeltaOptimizer {
      * @param steps       steps taken
      * @param seconds     wall time
      * @param reusedLower true when the layers below were run once
+     * @param stoppedOnNonFinite true when a step produced a non-finite loss or gradient: δ is then the last
+     *                    value whose loss was finite
      */
     public record Outcome(double[] delta, double[] initial, List<Double> losses, double finalNll, int steps,
-                          double seconds, boolean reusedLower) {
+                          double seconds, boolean reusedLower, boolean stoppedOnNonFinite) {
         /** Returns v₀ + δ. */
         public double[] target() {
             double[] t = new double[delta.length];
@@ -189,6 +191,8 @@ public final class DeltaOptimizer {
             }
 
             double[] delta = new double[d];
+            double[] lastFinite = delta.clone();
+            boolean nonFinite = false;
             double[] initial = null;
             NDArray klInit = null;
             double[] m1 = new double[d];
@@ -197,7 +201,7 @@ public final class DeltaOptimizer {
             double nllValue = Double.NaN;
             int step = 0;
             for (; step < settings.steps(); step++) {
-                NDArray deltaArray = nd.create(toFloat(delta));
+                NDArray deltaArray = nd.create(Vectors.toFloats(delta));
                 deltaArray.setRequiresGradient(true);
                 ForwardRequest.Builder req = ForwardRequest.builder(tokens).gradients(true)
                         .capture(problem.layer(), problem.site());
@@ -209,7 +213,7 @@ public final class DeltaOptimizer {
                             deltaArray));
                 }
                 for (Fixed f : problem.fixed()) {
-                    NDArray fv = nd.create(toFloat(f.vector()));
+                    NDArray fv = nd.create(Vectors.toFloats(f.vector()));
                     for (int i = 0; i < b; i++) {
                         if (f.positions()[i] >= 0) {
                             req.intervene(new Intervention(problem.layer(), problem.site(), i, f.positions()[i], fv));
@@ -223,7 +227,7 @@ public final class DeltaOptimizer {
                     if (initial == null) {
                         NDArray site = res.capture(problem.layer(), problem.site());
                         Row ref = rows.get(problem.referenceRow());
-                        initial = toDouble(site.get(problem.referenceRow()).get(ref.deltaPosition()).toFloatArray());
+                        initial = Vectors.toDoubles(site.get(problem.referenceRow()).get(ref.deltaPosition()).toFloatArray());
                         // v₀ includes δ = 0 and the fixed vectors at that position, which is the value before this δ
                     }
                     NDArray logp = res.logits().logSoftmax(-1).reshape((long) b * t, v);   // [B*T, V]
@@ -238,16 +242,15 @@ public final class DeltaOptimizer {
                         NDArray kl = klLogp.exp().mul(klLogp.sub(klInit)).sum().div(klRows.size());
                         loss = loss.add(kl.mul((float) settings.klFactor()));
                     }
-                    double initNorm2 = dot(initial, initial);
+                    double initNorm2 = Vectors.dot(initial, initial);
                     NDArray decay = deltaArray.norm().mul((float) (settings.weightDecay() / Math.max(initNorm2, 1e-12)));
                     loss = loss.add(decay);
                     total = loss.getFloat();
-                    nllValue = nll.getFloat();
                     if (!Double.isFinite(total)) {
-                        throw new ArithmeticException("the value optimisation diverged at step " + step + " (loss "
-                                + total + ", nll " + nllValue + ", |delta| " + Math.sqrt(dot(delta, delta)) + ", |v0| "
-                                + Math.sqrt(dot(initial, initial)) + ")");
+                        nonFinite = true;
+                        break;
                     }
+                    nllValue = nll.getFloat();
                     losses.add(total);
                     if (total < settings.earlyStopLoss()) {
                         break;
@@ -255,21 +258,38 @@ public final class DeltaOptimizer {
                     gc.backward(loss);
                     grad = deltaArray.getGradient().toFloatArray();
                 }
+                lastFinite = delta.clone();
+                if (!allFinite(grad)) {
+                    nonFinite = true;
+                    break;
+                }
                 if (step == settings.steps() - 1) {
                     break; // as in ROME, the last iteration only measures
                 }
                 adam(delta, grad, m1, m2, step + 1, settings.lr());
-                double maxNorm = settings.clampNormFactor() * Math.sqrt(dot(initial, initial));
-                double norm = Math.sqrt(dot(delta, delta));
+                double maxNorm = settings.clampNormFactor() * Math.sqrt(Vectors.dot(initial, initial));
+                double norm = Math.sqrt(Vectors.dot(delta, delta));
                 if (norm > maxNorm) {
                     for (int i = 0; i < d; i++) {
                         delta[i] *= maxNorm / norm;
                     }
                 }
             }
+            if (nonFinite) {
+                delta = lastFinite; // the last δ whose loss was measured finite
+            }
             return new Outcome(delta, initial, losses, nllValue, Math.min(step + 1, settings.steps()),
-                    (System.nanoTime() - start) / 1e9, lower != null);
+                    (System.nanoTime() - start) / 1e9, lower != null, nonFinite);
         }
+    }
+
+    private static boolean allFinite(float[] g) {
+        for (float x : g) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void adam(double[] x, float[] g, double[] m, double[] s, int step, double lr) {
@@ -282,29 +302,5 @@ public final class DeltaOptimizer {
             s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
             x[i] -= lr * (m[i] / c1) / (Math.sqrt(s[i] / c2) + 1e-8);
         }
-    }
-
-    static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
-
-    static float[] toFloat(double[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return f;
-    }
-
-    static double[] toDouble(float[] a) {
-        double[] d = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            d[i] = a[i];
-        }
-        return d;
     }
 }

@@ -116,17 +116,17 @@ public final class DistributedInsertion {
                     ctx.checkCancelled();
                     int layer = s.layers().get(i);
                     EditPoint point = model.architecture().editPoint(layer);
+                    // keys of this layer over all templates, and in the same passes the current output of the last
+                    // edit layer; template 0 is the bare prompt, where the target z was set
                     KeyCollector.Collected keys = KeyCollector.collect(model, layer, requests, templates, s.locator(),
-                            null);
-                    KeyCollector.Collected current = KeyCollector.collect(model, zLayer, requests, List.of("{}"),
-                            s.locator(), Site.LAYER_OUTPUT);
+                            zLayer, Site.LAYER_OUTPUT);
                     double[] k = new double[dff * n];
                     double[] r = new double[d * n];
                     int left = s.layers().size() - i;
                     double norm = 0;
                     for (int j = 0; j < n; j++) {
                         double[] kj = keys.meanKey(j);
-                        double[] cur = current.values()[j][0];
+                        double[] cur = keys.values()[j][0];
                         for (int a = 0; a < dff; a++) {
                             k[a * n + j] = kj[a];
                         }

@@ -44,6 +44,15 @@ public final class KeyCollector {
      */
     public static Collected collect(EditableModel model, int layer, List<EditRequest> requests, List<String> templates,
                                     Locator locator, Site valueSite) {
+        return collect(model, layer, requests, templates, locator, layer, valueSite);
+    }
+
+    /**
+     * Returns the keys of block {@code layer} and, in the same forward passes, the vectors at {@code valueSite}
+     * of block {@code valueLayer} (when not null) at the located token of each request in each template.
+     */
+    public static Collected collect(EditableModel model, int layer, List<EditRequest> requests, List<String> templates,
+                                    Locator locator, int valueLayer, Site valueSite) {
         List<int[]> seqs = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
         for (EditRequest r : requests) {
@@ -57,14 +66,16 @@ public final class KeyCollector {
         double[][][] values = valueSite == null ? null : new double[requests.size()][templates.size()][];
         for (int from = 0; from < seqs.size(); from += BATCH) {
             List<int[]> part = seqs.subList(from, Math.min(seqs.size(), from + BATCH));
-            ForwardRequest.Builder req = ForwardRequest.builder(part).stopAfter(layer).capture(layer, Site.MLP_KEY);
+            ForwardRequest.Builder req = ForwardRequest.builder(part)
+                    .stopAfter(valueSite == null ? layer : Math.max(layer, valueLayer)).capture(layer, Site.MLP_KEY);
             if (valueSite != null) {
-                req.capture(layer, valueSite);
+                req.capture(valueLayer, valueSite);
             }
             try (ForwardResult res = model.forward(req.build())) {
                 gather(res.capture(layer, Site.MLP_KEY), part.size(), from, positions, keys, templates.size());
                 if (valueSite != null) {
-                    gather(res.capture(layer, valueSite), part.size(), from, positions, values, templates.size());
+                    gather(res.capture(valueLayer, valueSite), part.size(), from, positions, values,
+                            templates.size());
                 }
             }
         }

@@ -302,9 +302,9 @@ public final class LeastSquares {
         /** Returns the update as a float32 {@link WeightDelta} for the named weight, keeping its storage form. */
         public WeightDelta toWeightDelta(String weight) {
             if (dense != null) {
-                return new WeightDelta.Dense(weight, rows, cols, Blas.toFloats(dense));
+                return new WeightDelta.Dense(weight, rows, cols, Vectors.toFloats(dense));
             }
-            return new WeightDelta.LowRank(weight, rows, cols, rank, Blas.toFloats(left), Blas.toFloats(right));
+            return new WeightDelta.LowRank(weight, rows, cols, rank, Vectors.toFloats(left), Vectors.toFloats(right));
         }
 
         private void requireLowRank() {
@@ -427,15 +427,6 @@ public final class LeastSquares {
                 }
             }
             return t;
-        }
-
-        /** Returns the values narrowed to float. */
-        static float[] toFloats(double[] a) {
-            float[] f = new float[a.length];
-            for (int i = 0; i < a.length; i++) {
-                f[i] = (float) a[i];
-            }
-            return f;
         }
     }
 }

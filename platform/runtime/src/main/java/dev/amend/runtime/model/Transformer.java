@@ -1,7 +1,6 @@
 package dev.amend.runtime.model;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -234,11 +233,10 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         return a;
     }
 
-    /** Per-layer key/value cache for generation: [B, kvH, capacity, hd], filled up to {@code length}. */
+    /** Per-layer key/value cache for generation: keys and values [B, kvH, positions so far, hd]. */
     protected static final class KvCache {
         private NDArray keys;
         private NDArray values;
-        private int length;
 
         /** Appends {@code k}, {@code v} [B, kvH, T, hd] and returns all keys and values so far. */
         NDArray[] append(NDArray k, NDArray v) {
@@ -253,13 +251,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
                 keys = nk;
                 values = nv;
             }
-            length = (int) keys.getShape().get(2);
             return new NDArray[] {keys, values};
-        }
-
-        /** Returns how many positions are cached. */
-        int length() {
-            return length;
         }
 
         void keep() {
@@ -658,11 +650,6 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             out.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
         }
         return out;
-    }
-
-    /** Returns the engine the weights live on (PyTorch). */
-    public Engine engine() {
-        return manager.getEngine();
     }
 
     private static MessageDigest sha256() {
