@@ -78,4 +78,78 @@ public record LedgerEntry(String id, long sequence, Instant time, Edit edit, Map
     public long storedFloats() {
         return edit.storedFloats();
     }
+
+    /**
+     * Returns the entry as JSON-friendly name → value (snake_case keys, as the API shows it): id, sequence,
+     * time, method, method_version, requests, hyperparameters, context_templates, info, deltas (sizes),
+     * stored_floats, bytes and metadata, with arrays longer than 16 values shown as e.g. {@code "float32[1024]"}.
+     */
+    public Map<String, Object> describe() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("id", id);
+        o.put("sequence", sequence);
+        o.put("time", time.toString());
+        o.put("method", method());
+        o.put("method_version", methodVersion());
+        List<Map<String, Object>> reqs = new java.util.ArrayList<>();
+        for (EditRequest r : requests()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("prompt", r.prompt());
+            m.put("subject", r.subject());
+            m.put("target", r.target());
+            m.put("paraphrases", r.paraphrases());
+            reqs.add(m);
+        }
+        o.put("requests", reqs);
+        o.put("hyperparameters", readable(hyperparameters()));
+        o.put("context_templates", contextTemplates());
+        o.put("info", readable(info));
+        List<Map<String, Object>> ds = new java.util.ArrayList<>();
+        for (DeltaSize d : deltas) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("weight", d.weight());
+            m.put("kind", d.kind());
+            m.put("shape", List.of(d.rows(), d.cols()));
+            m.put("rank", d.rank());
+            m.put("stored_floats", d.storedFloats());
+            m.put("bytes", d.bytes());
+            ds.add(m);
+        }
+        o.put("deltas", ds);
+        o.put("stored_floats", storedFloats());
+        o.put("bytes", bytes);
+        o.put("metadata", readable(metadata()));
+        return o;
+    }
+
+    private static Object readable(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), readable(x)));
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            return l.stream().map(LedgerEntry::readable).toList();
+        }
+        if (v instanceof float[] f) {
+            if (f.length > 16) {
+                return "float32[" + f.length + "]";
+            }
+            List<Object> out = new java.util.ArrayList<>();
+            for (float x : f) {
+                out.add(x);
+            }
+            return out;
+        }
+        if (v instanceof double[] d) {
+            return d.length > 16 ? "float64[" + d.length + "]" : java.util.Arrays.stream(d).boxed().toList();
+        }
+        if (v instanceof int[] i) {
+            return i.length > 16 ? "int32[" + i.length + "]" : java.util.Arrays.stream(i).boxed().toList();
+        }
+        if (v instanceof long[] l) {
+            return l.length > 16 ? "int64[" + l.length + "]" : java.util.Arrays.stream(l).boxed().toList();
+        }
+        return v;
+    }
 }

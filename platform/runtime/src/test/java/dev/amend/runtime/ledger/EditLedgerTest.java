@@ -88,6 +88,11 @@ class EditLedgerTest {
             assertTrue(second.bytes() > 4 * (128 * 32 + 160));
             assertSameEdit(edits.get(1), second.edit());
             assertTrue(ledger.entry("nope").isEmpty());
+            Map<String, Object> d = second.describe();
+            assertEquals(ids.get(1), d.get("id"));
+            assertEquals("memit", d.get("method"));
+            assertEquals(List.of(32, 128), ((Map<?, ?>) ((List<?>) d.get("deltas")).get(0)).get("shape"));
+            assertEquals(8, ((List<?>) ((Map<?, ?>) ((Map<?, ?>) d.get("metadata")).get("keys")).get("0")).size());
         }
     }
 
