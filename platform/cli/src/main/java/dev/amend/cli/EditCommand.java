@@ -3,6 +3,7 @@ package dev.amend.cli;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
+import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.Edit;
 import dev.amend.spi.EditContext;
@@ -57,12 +58,22 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with before, after, edit_id, scores and seconds.")
     boolean json;
 
+    @Mixin
+    DataDirOptions dataDirOptions;
+
+    @Option(names = "--keep", description = "Keep the edit: record it in the model's ledger under --data-dir, so later"
+            + " commands with the same --data-dir (generate, edit, ledger, serve) see it.")
+    boolean keep;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         EditRequest request = new EditRequest(prompt, subject, target, paraphrases);
+        if (keep) {
+            dataDirOptions.require("--keep");
+        }
         EditorRegistry registry = EditorRegistry.classPath();
-        try (Transformer model = modelOptions.load()) {
+        try (Transformer model = modelOptions.load(); EditLedger ledger = dataDirOptions.openOrNull(model)) {
             EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
                     hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
                     hparams == null ? "defaults" : hparams.toString());
@@ -78,8 +89,9 @@ final class EditCommand implements Callable<Integer> {
                 }
             }
             long t1 = System.nanoTime();
+            // With a data directory the model holds the kept edits, and the editor sees them as its history.
             EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
-                    corpusOptions.resolve(model), List.of());
+                    corpusOptions.resolve(model), ledger == null ? List.of() : ledger.history());
             Edit edit = editor.editor().computeEdit(model, List.of(request), ctx);
             long t2 = System.nanoTime();
             Map<String, Object> scores = new LinkedHashMap<>();
@@ -105,6 +117,16 @@ final class EditCommand implements Callable<Integer> {
                 }
             }
             String id = editId(edit);
+            if (keep) {
+                // The weights are back where they were; recording applies the same deltas to the same values.
+                Map<String, Object> info = new LinkedHashMap<>();
+                info.put("before", before);
+                info.put("after", after);
+                info.put("scores", scores);
+                info.put("seed", seed);
+                info.put("source", "amend edit");
+                id = ledger.record(edit, info).id();
+            }
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("edit_id", id);
@@ -116,6 +138,11 @@ final class EditCommand implements Callable<Integer> {
                 o.put("scores", scores);
                 o.put("seconds", seconds);
                 o.put("ignored_hparams", editor.ignored());
+                if (ledger != null) {
+                    o.put("kept", keep);
+                    o.put("kept_edits", ledger.entries().size());
+                    o.put("ledger", ledger.directory().toString());
+                }
                 System.out.println(Json.of(o));
             } else {
                 System.out.printf("%s edit %s on %s%n", method, id, model.name());
@@ -126,8 +153,14 @@ final class EditCommand implements Callable<Integer> {
                 if (!editor.ignored().isEmpty()) {
                     System.out.println("  hyperparameters not used by " + method + ": " + editor.ignored());
                 }
-                System.out.println("  (the edit was applied for the check and rolled back: the CLI does not keep it;"
-                        + " ./amend serve keeps edits in its ledger)");
+                if (keep) {
+                    System.out.printf("  kept as edit %s in %s (%d kept edit(s)); undo with: ./amend ledger rollback"
+                            + " --data-dir %s %s%n", id, ledger.directory(), ledger.entries().size(),
+                            dataDirOptions.dataDir, id);
+                } else {
+                    System.out.println("  (the edit was applied for the check and rolled back; --keep --data-dir DIR"
+                            + " records it in the model's ledger)");
+                }
             }
         }
         return 0;

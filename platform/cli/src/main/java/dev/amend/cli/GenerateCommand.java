@@ -1,5 +1,6 @@
 package dev.amend.cli;
 
+import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.GenerationRequest;
 import dev.amend.spi.GenerationResult;
@@ -35,10 +36,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with prompt_ids, generated_ids and text.")
     boolean json;
 
+    @Mixin
+    DataDirOptions dataDirOptions;
+
     @Override
     public Integer call() {
         long t0 = System.nanoTime();
-        try (Transformer model = modelOptions.load()) {
+        try (Transformer model = modelOptions.load(); EditLedger ledger = dataDirOptions.openOrNull(model)) {
             long t1 = System.nanoTime();
             int[] ids = model.tokenizer().encode(prompt, true);
             GenerationResult r = model.generate(new GenerationRequest(ids, maxNewTokens,
@@ -52,7 +56,8 @@ final class GenerateCommand implements Callable<Integer> {
                 System.out.println(Json.of(o));
             } else {
                 System.out.println(prompt + r.text());
-                System.err.printf("[%s: loaded in %.2f s, %d tokens in %.2f s]%n", model.name(), (t1 - t0) / 1e9,
+                System.err.printf("[%s%s: loaded in %.2f s, %d tokens in %.2f s]%n", model.name(),
+                        ledger == null ? "" : " with " + ledger.entries().size() + " kept edit(s)", (t1 - t0) / 1e9,
                         r.generatedIds().length, (t2 - t1) / 1e9);
             }
         }

@@ -112,8 +112,9 @@ public final class EditLedger implements AutoCloseable {
      * Returns the ledger of {@code model} under {@code dataDir} (created when absent), after replaying
      * every acknowledged edit onto the model, which must be freshly loaded (holding its base weights).
      *
-     * @throws IllegalStateException     when the ledger is open elsewhere or was written for another base model
-     * @throws LedgerCorruptException    when an acknowledged record or its deltas file is damaged or missing
+     * @throws LedgerException          when the ledger is open elsewhere or was written for another base model
+     * @throws LedgerCorruptException    (a LedgerException) when an acknowledged record or its deltas file is
+     *                                   damaged or missing
      * @throws UncheckedIOException      on I/O failure
      */
     public static EditLedger open(Path dataDir, EditableModel model) {
@@ -135,7 +136,7 @@ public final class EditLedger implements AutoCloseable {
                 lock = null;
             }
             if (lock == null) {
-                throw new IllegalStateException("the edit ledger " + dir
+                throw new LedgerException("the edit ledger " + dir
                         + " is open in another process or by another ledger object: close it first");
             }
             long t0 = System.nanoTime();
@@ -178,7 +179,7 @@ public final class EditLedger implements AutoCloseable {
                 e.edit().applyTo(model);
             }
             Recovery recovery = new Recovery(entries.size(), (System.nanoTime() - t0) / 1e9, torn, removed, created);
-            LOG.log(Level.INFO, "edit ledger {0}: {1} edit(s) replayed onto {2} in {3} s", dir, entries.size(),
+            LOG.log(Level.DEBUG, "edit ledger {0}: {1} edit(s) replayed onto {2} in {3} s", dir, entries.size(),
                     model.name(), String.format("%.3f", recovery.replaySeconds()));
             return new EditLedger(dir, model, lockChannel, lock, journal, base, entries, ids, next, recovery);
         } catch (IOException e) {
@@ -201,12 +202,12 @@ public final class EditLedger implements AutoCloseable {
             throw new LedgerCorruptException(journalPath, "the first record is not a ledger header");
         }
         if (header.get("format").getAsInt() != FORMAT) {
-            throw new IllegalStateException("edit ledger " + journalPath + " has format " + header.get("format")
+            throw new LedgerException("edit ledger " + journalPath + " has format " + header.get("format")
                     + "; this version reads format " + FORMAT);
         }
         String hash = str(header, "base_hash");
         if (!model.baseHash().equals(hash)) {
-            throw new IllegalStateException("edit ledger " + journalPath + " was written for base model \""
+            throw new LedgerException("edit ledger " + journalPath + " was written for base model \""
                     + str(header, "model") + "\" with weights hash " + hash + ", but model \"" + model.name()
                     + "\" has hash " + model.baseHash() + ": its edits cannot be replayed onto other weights."
                     + " Load the model the ledger belongs to, or use another data directory");

@@ -3,7 +3,7 @@ package dev.amend.runtime.ledger;
 import java.nio.file.Path;
 
 /** The ledger's files are damaged in a way that cannot be repaired without losing acknowledged edits. */
-public final class LedgerCorruptException extends RuntimeException {
+public final class LedgerCorruptException extends LedgerException {
     private static final long serialVersionUID = 1L;
 
     /** Creates the exception naming the damaged file. */
