@@ -158,6 +158,9 @@ public final class EditLedger implements AutoCloseable {
                 header.addProperty("base_hash", model.baseHash());
                 header.addProperty("created", Instant.now().toString());
                 journal = Journal.create(journalPath, header);
+                // Make the new directories themselves durable, so an acknowledged edit cannot lose its ledger.
+                Durable.syncDirectory(dir);
+                Durable.syncDirectory(dir.toAbsolutePath().getParent());
                 next = 1;
             } else {
                 Journal.Contents contents = Journal.read(journalPath);
