@@ -178,8 +178,17 @@ public final class EditLedger implements AutoCloseable {
             for (LedgerEntry e : entries) {
                 base.keep(weightsOf(e.edit()));
             }
-            for (LedgerEntry e : entries) {
-                e.edit().applyTo(model);
+            try {
+                for (LedgerEntry e : entries) {
+                    e.edit().applyTo(model);
+                }
+            } catch (RuntimeException e) {
+                // Leave the model at its base weights rather than half replayed.
+                Set<String> touched = new LinkedHashSet<>();
+                entries.forEach(x -> touched.addAll(weightsOf(x.edit())));
+                touched.forEach(base::restore);
+                throw new LedgerException("edit ledger " + dir + ": replaying the edits onto " + model.name()
+                        + " failed (" + e.getMessage() + "); the model was left at its base weights");
             }
             Recovery recovery = new Recovery(entries.size(), (System.nanoTime() - t0) / 1e9, torn, removed, created);
             LOG.log(Level.DEBUG, "edit ledger {0}: {1} edit(s) replayed onto {2} in {3} s", dir, entries.size(),
