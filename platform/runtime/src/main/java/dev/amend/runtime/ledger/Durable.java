@@ -17,6 +17,14 @@ final class Durable {
 
     /** Writes {@code bytes} to {@code path} so that after a crash the file is either absent or complete. */
     static void write(Path path, byte[] bytes) throws IOException {
+        write(path, bytes, true);
+    }
+
+    /**
+     * Writes {@code bytes} to {@code path} through a fsynced temporary file and an atomic rename; the
+     * rename is durable once the directory is synced ({@code syncDirectory} true, or by the caller).
+     */
+    static void write(Path path, byte[] bytes, boolean syncDirectory) throws IOException {
         Path tmp = path.resolveSibling(path.getFileName() + TMP_SUFFIX);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -30,7 +38,9 @@ final class Durable {
             throw e;
         }
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(path.getParent());
+        if (syncDirectory) {
+            syncDirectory(path.getParent());
+        }
     }
 
     /** Forces a directory's entries (creations, renames, deletions) to disk. */

@@ -368,52 +368,77 @@ public final class EditLedger implements AutoCloseable {
      */
     public synchronized LedgerEntry record(Edit edit, Map<String, Object> info) {
         checkOpen();
-        check(edit);
-        String id = newId();
-        long seq = nextSequence;
-        String fileName = String.format("%06d-%s.safetensors", seq, id);
-        EditCodec.Encoded enc = EditCodec.encode(edit, info == null ? Map.of() : info);
-        Map<String, String> fileMeta = new LinkedHashMap<>();
-        fileMeta.put("amend_ledger_id", id);
-        fileMeta.put("amend_base_hash", model.baseHash());
-        byte[] bytes = TensorBlob.encode(enc.tensors(), fileMeta);
-        // Read back what will be on disk, so this process holds exactly what a restart holds.
-        EditCodec.Decoded stored = EditCodec.decode(enc.json(), TensorBlob.decode(bytes));
-        JsonObject r = new JsonObject();
-        r.addProperty("type", "edit");
-        r.addProperty("seq", seq);
-        r.addProperty("id", id);
-        Instant time = Instant.now();
-        r.addProperty("time", time.toString());
-        r.addProperty("file", fileName);
-        r.addProperty("file_bytes", bytes.length);
-        r.addProperty("file_crc32c", TensorBlob.crc32c(bytes));
-        enc.json().entrySet().forEach(e -> r.add(e.getKey(), e.getValue()));
+        return recordAll(List.of(edit), java.util.Collections.singletonList(info)).get(0);
+    }
+
+    /**
+     * Records several edits with one group commit: each deltas file written and fsynced, one fsync of the
+     * directory, all journal records in one append and one fsync; then applies them in order. A crash
+     * in the middle keeps a prefix of them.
+     */
+    private List<LedgerEntry> recordAll(List<Edit> edits, List<Map<String, Object>> infos) {
+        edits.forEach(this::check);
+        List<LedgerEntry> entries = new ArrayList<>();
+        List<JsonObject> records = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>();
         try {
-            Durable.write(deltasDir.resolve(fileName), bytes);
-            journal.append(r);
+            for (int i = 0; i < edits.size(); i++) {
+                String id = newId(ids);
+                ids.add(id);
+                long seq = nextSequence + i;
+                String fileName = String.format("%06d-%s.safetensors", seq, id);
+                Map<String, Object> info = infos.get(i);
+                EditCodec.Encoded enc = EditCodec.encode(edits.get(i), info == null ? Map.of() : info);
+                Map<String, String> fileMeta = new LinkedHashMap<>();
+                fileMeta.put("amend_ledger_id", id);
+                fileMeta.put("amend_base_hash", model.baseHash());
+                byte[] bytes = TensorBlob.encode(enc.tensors(), fileMeta);
+                // Read back what will be on disk, so this process holds exactly what a restart holds.
+                EditCodec.Decoded stored = EditCodec.decode(enc.json(), TensorBlob.decode(bytes));
+                JsonObject r = new JsonObject();
+                r.addProperty("type", "edit");
+                r.addProperty("seq", seq);
+                r.addProperty("id", id);
+                Instant time = Instant.now();
+                r.addProperty("time", time.toString());
+                r.addProperty("file", fileName);
+                r.addProperty("file_bytes", bytes.length);
+                r.addProperty("file_crc32c", TensorBlob.crc32c(bytes));
+                enc.json().entrySet().forEach(e -> r.add(e.getKey(), e.getValue()));
+                Durable.write(deltasDir.resolve(fileName), bytes, false);
+                records.add(r);
+                entries.add(new LedgerEntry(id, seq, time, stored.edit(), stored.info(), stored.sizes(), bytes.length));
+            }
+            Durable.syncDirectory(deltasDir);
+            journal.append(records);
         } catch (IOException e) {
+            // Deltas files already written have no journal record: the next open removes them.
             throw new UncheckedIOException("edit ledger " + dir + ": could not record the edit (nothing was applied): "
                     + e.getMessage(), e);
         }
-        nextSequence++;
-        usedIds.add(id);
-        LedgerEntry entry = new LedgerEntry(id, seq, time, stored.edit(), stored.info(), stored.sizes(), bytes.length);
-        base.keep(weightsOf(entry.edit()));
-        active.add(entry);
-        history = null;
-        try {
-            entry.edit().applyTo(model);
-        } catch (RuntimeException e) {
-            try {
-                rollback(List.of(id));
-            } catch (RuntimeException again) {
-                e.addSuppressed(again);
-            }
-            throw new IllegalStateException("edit " + id + " was recorded but applying it failed, so it was rolled"
-                    + " back: " + e.getMessage(), e);
+        nextSequence += edits.size();
+        usedIds.addAll(ids);
+        // Copy the base values first: no edit in the history touches a weight that has no copy yet.
+        for (LedgerEntry entry : entries) {
+            base.keep(weightsOf(entry.edit()));
         }
-        return entry;
+        active.addAll(entries);
+        history = null;
+        for (int i = 0; i < entries.size(); i++) {
+            try {
+                entries.get(i).edit().applyTo(model);
+            } catch (RuntimeException e) {
+                List<String> unapplied = entries.subList(i, entries.size()).stream().map(LedgerEntry::id).toList();
+                try {
+                    rollback(unapplied);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+                throw new IllegalStateException("edit " + entries.get(i).id() + " was recorded but applying it failed,"
+                        + " so it was rolled back (with the edits recorded after it): " + e.getMessage(), e);
+            }
+        }
+        return entries;
     }
 
     /**
@@ -556,7 +581,8 @@ public final class EditLedger implements AutoCloseable {
         for (PatchFile.Item item : patch.items()) {
             check(item.edit());
         }
-        List<LedgerEntry> out = new ArrayList<>();
+        List<Edit> edits = new ArrayList<>();
+        List<Map<String, Object>> infos = new ArrayList<>();
         for (PatchFile.Item item : patch.items()) {
             Map<String, Object> info = new LinkedHashMap<>(item.info());
             Map<String, Object> from = new LinkedHashMap<>();
@@ -565,8 +591,10 @@ public final class EditLedger implements AutoCloseable {
             from.put("model", patch.model());
             from.put("time", item.time());
             info.put("imported_from", from);
-            out.add(record(item.edit(), info));
+            edits.add(item.edit());
+            infos.add(info);
         }
+        List<LedgerEntry> out = recordAll(edits, infos);
         return out;
     }
 
@@ -623,13 +651,13 @@ public final class EditLedger implements AutoCloseable {
         return edit.deltas().stream().map(WeightDelta::weight).distinct().toList();
     }
 
-    private String newId() {
+    private String newId(Set<String> alsoTaken) {
         byte[] b = new byte[6];
         String id;
         do {
             RANDOM.nextBytes(b);
             id = HexFormat.of().formatHex(b);
-        } while (usedIds.contains(id));
+        } while (usedIds.contains(id) || alsoTaken.contains(id));
         return id;
     }
 

@@ -125,13 +125,22 @@ final class Journal implements AutoCloseable {
 
     /** Appends {@code record} as one line and forces it to disk before returning. */
     void append(JsonObject record) throws IOException {
+        append(List.of(record));
+    }
+
+    /** Appends {@code records}, one line each, in one write, and forces them to disk before returning. */
+    void append(List<JsonObject> records) throws IOException {
         if (failed) {
             throw new IllegalStateException("the journal " + path + " could not be repaired after a failed write;"
                     + " close and reopen the ledger");
         }
         long before = channel.position();
         try {
-            writeFully(channel, ByteBuffer.wrap(line(record)));
+            java.io.ByteArrayOutputStream lines = new java.io.ByteArrayOutputStream();
+            for (JsonObject r : records) {
+                lines.write(line(r));
+            }
+            writeFully(channel, ByteBuffer.wrap(lines.toByteArray()));
             channel.force(false);
         } catch (IOException | RuntimeException e) {
             try {
