@@ -125,6 +125,10 @@ class EditLedgerTest {
         assertEquals(true, gm.get("flag"));
         assertEquals(wm.get("nested"), gm.get("nested"));
         assertArrayEquals((double[]) wm.get("doubles"), (double[]) gm.get("doubles"));
+        assertArrayEquals((int[]) wm.get("ints"), (int[]) gm.get("ints"));
+        assertArrayEquals((long[]) wm.get("longs"), (long[]) gm.get("longs"));
+        assertEquals(wm.get("dollar"), gm.get("dollar"));
+        assertEquals(wm.get("nulls"), gm.get("nulls"));
         float[] wk = (float[]) ((Map<?, ?>) wm.get("keys")).get("0");
         float[] gk = (float[]) ((Map<?, ?>) gm.get("keys")).get("0");
         assertArrayEquals(wk, gk);

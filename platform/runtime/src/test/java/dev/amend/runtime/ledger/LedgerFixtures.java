@@ -73,6 +73,10 @@ final class LedgerFixtures {
         meta.put("flag", true);
         meta.put("nested", List.of(Map.of("first", 1.5, "last", 0.1)));
         meta.put("doubles", new double[] {1, 2.5, Double.POSITIVE_INFINITY});
+        meta.put("ints", new int[] {1, -2});
+        meta.put("longs", new long[] {Long.MAX_VALUE});
+        meta.put("dollar", Map.of("$long", "not a tag"));
+        meta.put("nulls", java.util.Arrays.asList("a", null));
         return new Edit(method, "1.0", List.of(EditRequest.of("The capital of {} is", "France", "Rome")), h,
                 List.of("{}", "Once upon a time. {}"), deltas, meta);
     }
