@@ -20,7 +20,13 @@ public final class AmendCli implements Runnable {
 
     /** Runs the command line and returns its exit status (for tests). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Returns the configured command line: enum options case-insensitive, bad requests as exit status 2. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new AmendCli());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof InvalidRequestException) {
                 line.getErr().println("amend: " + ex.getMessage());
@@ -28,7 +34,7 @@ public final class AmendCli implements Runnable {
             }
             throw ex;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override
