@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * replaced or deleted at any time. A background watcher polls the directory (a new or changed jar is loaded
  * once its size and modification time are the same on two consecutive polls, so a half-copied jar is not
  * loaded); {@link #refresh()} rescans at once. A replaced jar's methods are served from the new version for new
- * leases, while leases already taken keep the old class loader open until the last of them is closed.
+ * leases, while leases already taken keep the old class loader open until the last of them is closed. The
+ * watcher also waits for a second look before it unloads a jar that disappeared (a copy that deletes first).
  *
  * <p>A jar that fails to load (not a jar, missing classes, a provider that throws, a name already taken by the
  * class path or an earlier jar) is reported with its reason in {@link #plugins()} and the log; nothing of it is
@@ -349,6 +350,12 @@ public final class PluginCatalog implements AutoCloseable {
             boolean freed = false;
             for (PluginJar j : List.copyOf(jars.values())) {
                 if (!present.containsKey(j.file)) {
+                    // a file replaced by delete-then-copy is briefly absent: the watcher waits for a second look
+                    if (settle && !Fingerprint.ABSENT.equals(pending.get(j.file))) {
+                        pending.put(j.file, Fingerprint.ABSENT);
+                        continue;
+                    }
+                    pending.remove(j.file);
                     synchronized (lock) {
                         jars.remove(j.file);
                         retire(j);
@@ -357,7 +364,7 @@ public final class PluginCatalog implements AutoCloseable {
                     events.add(new PluginEvent(Kind.UNLOADED, j.info()));
                 }
             }
-            pending.keySet().retainAll(present.keySet());
+            pending.keySet().removeIf(f -> !present.containsKey(f) && !jars.containsKey(f));
             Map<Path, Fingerprint> toLoad = new TreeMap<>();
             for (Map.Entry<Path, Fingerprint> e : present.entrySet()) {
                 PluginJar old = jars.get(e.getKey());
@@ -610,6 +617,8 @@ public final class PluginCatalog implements AutoCloseable {
 
     /** What identifies one state of a file: a changed jar has another size, modification time or file key. */
     private record Fingerprint(long size, long modifiedNanos, Object fileKey) {
+        /** The state of a file that is not there. */
+        static final Fingerprint ABSENT = new Fingerprint(-1, -1, null);
     }
 
     /**
