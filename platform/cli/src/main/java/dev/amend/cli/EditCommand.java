@@ -4,6 +4,7 @@ import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.spi.Edit;
 import dev.amend.spi.EditContext;
 import dev.amend.spi.EditRequest;
@@ -33,7 +34,10 @@ final class EditCommand implements Callable<Integer> {
     @Mixin
     CorpusOptions corpusOptions;
 
-    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit or any installed method.")
+    @Mixin
+    PluginOptions pluginOptions;
+
+    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit or any installed method (class path or --plugins-dir).")
     String method;
 
     @Option(names = "--prompt", required = true, description = "Prompt with {} for the subject, e.g. \"The capital of {} is\".")
@@ -61,8 +65,8 @@ final class EditCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         EditRequest request = new EditRequest(prompt, subject, target, paraphrases);
-        EditorRegistry registry = EditorRegistry.classPath();
-        try (Transformer model = modelOptions.load()) {
+        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
+            EditorRegistry registry = plugins.registry();
             EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
                     hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
                     hparams == null ? "defaults" : hparams.toString());
