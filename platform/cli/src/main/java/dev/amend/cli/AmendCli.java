@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code ./amend} command line. */
 @Command(name = "amend", mixinStandardHelpOptions = true, version = "amend 0.1.0",
         description = "Edit the knowledge inside language models.",
-        subcommands = {DemoCommand.class, GenerateCommand.class, EditCommand.class, StatsCommand.class, BenchCommand.class, TrainDemoCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, GenerateCommand.class, EditCommand.class, StatsCommand.class, BenchCommand.class, TrainDemoCommand.class, PluginsCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
 public final class AmendCli implements Runnable {
 
     @CommandLine.Spec
@@ -20,7 +20,13 @@ public final class AmendCli implements Runnable {
 
     /** Runs the command line and returns its exit status (for tests). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Returns the configured command line: enum options case-insensitive, bad requests as exit status 2. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new AmendCli());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((ex, line, parsed) -> {
             if (ex instanceof InvalidRequestException) {
                 line.getErr().println("amend: " + ex.getMessage());
@@ -32,7 +38,7 @@ public final class AmendCli implements Runnable {
             }
             throw ex;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override

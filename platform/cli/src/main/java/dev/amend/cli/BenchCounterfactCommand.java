@@ -6,6 +6,7 @@ import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.spi.EditContext;
 import dev.amend.spi.EvaluationCase;
 import dev.amend.spi.Evaluator;
@@ -31,7 +32,10 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     @Mixin
     CorpusOptions corpusOptions;
 
-    @Option(names = "--method", required = true, description = "rome, memit, alphaedit or any installed method.")
+    @Mixin
+    PluginOptions pluginOptions;
+
+    @Option(names = "--method", required = true, description = "rome, memit, alphaedit or any installed method (class path or --plugins-dir).")
     String method;
 
     @Option(names = "--edits", defaultValue = "100", description = "Facts to rewrite (default ${DEFAULT-VALUE}).")
@@ -70,8 +74,8 @@ final class BenchCounterfactCommand implements Callable<Integer> {
         CounterFactBench.Mode m = sequential ? CounterFactBench.Mode.SEQUENTIAL
                 : mode != null ? mode
                 : method.equalsIgnoreCase("rome") ? CounterFactBench.Mode.INDIVIDUAL : CounterFactBench.Mode.BATCH;
-        EditorRegistry registry = EditorRegistry.classPath();
-        try (Transformer model = modelOptions.load()) {
+        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
+            EditorRegistry registry = plugins.registry();
             if (!model.name().equals("demo") && modelOptions.model != null) {
                 System.err.println("note: the cases come from the demo corpus; " + model.name()
                         + " is scored on facts it may not know");

@@ -4,6 +4,7 @@ import dev.amend.runtime.bench.ForwardBenchmark;
 import dev.amend.runtime.bench.MatmulReference;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.runtime.model.TransformerConfig;
 import dev.amend.spi.Edit;
 import dev.amend.spi.EditContext;
@@ -43,6 +44,9 @@ final class BenchEditingCommand implements Callable<Integer> {
     @Mixin
     CorpusOptions corpusOptions;
 
+    @Mixin
+    PluginOptions pluginOptions;
+
     @Option(names = "--methods", split = ",", defaultValue = "rome,memit,alphaedit", description = "Methods to time.")
     List<String> methods;
 
@@ -54,9 +58,9 @@ final class BenchEditingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        EditorRegistry registry = EditorRegistry.classPath();
         Map<String, Object> out = new LinkedHashMap<>();
-        try (Transformer model = modelOptions.load()) {
+        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
+            EditorRegistry registry = plugins.registry();
             TextCorpus corpus = corpusOptions.resolve(model);
             double matmul = MatmulReference.gflops(model.manager(), 1024, 7);
             out.put("model", model.name());

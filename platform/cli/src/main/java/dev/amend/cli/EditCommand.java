@@ -5,6 +5,7 @@ import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.spi.Edit;
 import dev.amend.spi.EditContext;
 import dev.amend.spi.EditRequest;
@@ -34,7 +35,10 @@ final class EditCommand implements Callable<Integer> {
     @Mixin
     CorpusOptions corpusOptions;
 
-    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit or any installed method.")
+    @Mixin
+    PluginOptions pluginOptions;
+
+    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit or any installed method (class path or --plugins-dir).")
     String method;
 
     @Option(names = "--prompt", required = true, description = "Prompt with {} for the subject, e.g. \"The capital of {} is\".")
@@ -72,8 +76,9 @@ final class EditCommand implements Callable<Integer> {
         if (keep) {
             dataDirOptions.require("--keep");
         }
-        EditorRegistry registry = EditorRegistry.classPath();
-        try (Transformer model = modelOptions.load(); EditLedger ledger = dataDirOptions.openOrNull(model)) {
+        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load();
+             EditLedger ledger = dataDirOptions.openOrNull(model)) {
+            EditorRegistry registry = plugins.registry();
             EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
                     hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
                     hparams == null ? "defaults" : hparams.toString());

@@ -69,6 +69,14 @@ class CliContractTest {
     }
 
     @Test
+    void modeNamesAreAcceptedAsTheHelpWritesThem() {
+        var parsed = AmendCli.commandLine().parseArgs("bench", "counterfact", "--method", "memit", "--mode", "batch");
+        var counterfact = parsed.subcommand().subcommand().commandSpec().userObject();
+        assertEquals(dev.amend.evaluators.bench.CounterFactBench.Mode.BATCH,
+                ((BenchCounterfactCommand) counterfact).mode);
+    }
+
+    @Test
     void badInputIsRefusedWithWhatToFixAndExitCode2() {
         Object[] unknown = run("edit", "--method", "nosuch", "--prompt", "The capital of {} is", "--subject",
                 "France", "--target", "Rome");

@@ -35,6 +35,17 @@ public final class EditorRegistry {
         return r;
     }
 
+    /**
+     * Returns a registry of exactly these providers (keys are lower-case names), e.g. the class path's plus
+     * those of plugin jars as {@link dev.amend.runtime.plugins.PluginCatalog} assembles them.
+     */
+    public static EditorRegistry of(Map<String, EditorProvider<?>> editors, Map<String, EvaluatorProvider> evaluators) {
+        EditorRegistry r = new EditorRegistry();
+        editors.forEach((k, v) -> r.editors.put(k.toLowerCase(Locale.ROOT), v));
+        evaluators.forEach((k, v) -> r.evaluators.put(k.toLowerCase(Locale.ROOT), v));
+        return r;
+    }
+
     /** Returns the providers on the class path of this class. */
     public static EditorRegistry classPath() {
         return load(EditorRegistry.class.getClassLoader());
