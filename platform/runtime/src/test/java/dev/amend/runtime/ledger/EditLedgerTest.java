@@ -145,10 +145,25 @@ class EditLedgerTest {
             ledger.record(LedgerFixtures.edit("rome", List.of(LedgerFixtures.dense(m, 0, r)), 1), Map.of());
             before = bits(m);
         }
+        Map<String, int[]> afterRollback;
         try (Transformer fresh = LedgerFixtures.llama(SEED); EditLedger ledger = EditLedger.open(data, fresh)) {
             assertEquals(List.of(), differing(before, bits(fresh)));
             assertEquals(2, ledger.entries().size());
             assertEquals(3, ledger.entries().get(0).deltas().get(0).rank());
+            // Roll back the rank-3 edit below the dense one on the same weight: the result is what a restart
+            // computes, and what applying only the dense edit to the base gives.
+            Edit dense = ledger.entries().get(1).edit();
+            RollbackResult r = ledger.rollback(List.of(ledger.entries().get(0).id()));
+            assertEquals(List.of("model.layers.0.mlp.down_proj.weight", "model.layers.2.mlp.down_proj.weight"),
+                    r.restoredWeights());
+            afterRollback = bits(fresh);
+            try (Transformer base = LedgerFixtures.llama(SEED)) {
+                dense.applyTo(base);
+                assertEquals(List.of(), differing(bits(base), afterRollback));
+            }
+        }
+        try (Transformer fresh = LedgerFixtures.llama(SEED); EditLedger ledger = EditLedger.open(data, fresh)) {
+            assertEquals(List.of(), differing(afterRollback, bits(fresh)));
         }
     }
 
