@@ -335,6 +335,11 @@ public final class EditLedger implements AutoCloseable {
         return history;
     }
 
+    /** Returns the sequence number of the last journal record (0 for a new ledger; edits and rollbacks count). */
+    public synchronized long lastSequence() {
+        return nextSequence - 1;
+    }
+
     /** Returns the model the ledger belongs to. */
     public EditableModel model() {
         return model;

@@ -2,29 +2,45 @@ package dev.amend.runtime.ledger;
 
 import dev.amend.runtime.model.Transformer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The process {@link LedgerCrashTest} kills: opens the ledger in {@code args[0]} on a fresh tiny model,
- * prints {@code OPEN <n>}, then records the deterministic stream edits n, n+1, ... and prints
- * {@code ACK <k> <id> .} after each {@code record} has returned (the edit is acknowledged), until killed.
+ * prints {@code OPEN <last sequence>}, then runs operation s = last + 1, last + 2, ... ({@link #isRollback}
+ * says which are rollbacks, the others record stream edit s) and prints {@code ACK <s> .} after each
+ * call has returned (the operation is acknowledged), until killed.
  */
 public final class LedgerCrashChild {
     private LedgerCrashChild() {
     }
 
-    /** Runs until killed (or until {@code args[1]} edits exist). */
+    /** Returns true when operation {@code s} rolls back an edit (when the history has one). */
+    static boolean isRollback(long s) {
+        return s % 10 == 0;
+    }
+
+    /** Returns the history index operation {@code s} rolls back in a history of {@code size} edits. */
+    static int rollbackIndex(long s, int size) {
+        return (int) ((s / 10 * 7) % size);
+    }
+
+    /** Runs until killed (or until the last sequence is {@code args[1]}). */
     public static void main(String[] args) {
         Path dir = Path.of(args[0]);
-        int max = Integer.parseInt(args[1]);
+        long max = Long.parseLong(args[1]);
         Transformer model = LedgerFixtures.gpt2(LedgerFixtures.SEED);
         EditLedger ledger = EditLedger.open(dir, model);
-        int n = ledger.entries().size();
-        System.out.println("OPEN " + n);
+        System.out.println("OPEN " + ledger.lastSequence());
         System.out.flush();
-        for (int k = n; k < max; k++) {
-            LedgerEntry e = ledger.record(LedgerFixtures.streamEdit(model, k), Map.of("k", k));
-            System.out.println("ACK " + k + " " + e.id() + " .");
+        for (long s = ledger.lastSequence() + 1; s <= max; s++) {
+            List<LedgerEntry> history = ledger.entries();
+            if (isRollback(s) && !history.isEmpty()) {
+                ledger.rollback(List.of(history.get(rollbackIndex(s, history.size())).id()));
+            } else {
+                ledger.record(LedgerFixtures.streamEdit(model, (int) s), Map.of("s", s));
+            }
+            System.out.println("ACK " + s + " .");
             System.out.flush();
         }
         System.out.println("DONE");
