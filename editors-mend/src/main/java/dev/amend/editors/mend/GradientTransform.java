@@ -182,6 +182,24 @@ public final class GradientTransform {
         return s;
     }
 
+    /** A copy of the running statistics. */
+    record Moments(long count, double[] xMean, double[] xSq, double[] dMean, double[] dSq) {
+    }
+
+    /** Returns a copy of the running statistics. */
+    Moments moments() {
+        return new Moments(count, xMean.clone(), xSq.clone(), dMean.clone(), dSq.clone());
+    }
+
+    /** Puts back statistics copied by {@link #moments()}. */
+    void restore(Moments m) {
+        count = m.count();
+        System.arraycopy(m.xMean(), 0, xMean, 0, in);
+        System.arraycopy(m.xSq(), 0, xSq, 0, in);
+        System.arraycopy(m.dMean(), 0, dMean, 0, out);
+        System.arraycopy(m.dSq(), 0, dSq, 0, out);
+    }
+
     /** Replaces the running statistics (loading a stored editor). */
     void setStatistics(long n, float[] xm, float[] xs, float[] dm, float[] ds) {
         count = n;

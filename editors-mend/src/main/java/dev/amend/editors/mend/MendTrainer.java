@@ -87,8 +87,6 @@ public final class MendTrainer {
     private final List<EditPoint> points;
     private final Map<String, float[][]> adam = new LinkedHashMap<>();
     private int adamStep;
-    private final long[] PROFILE = new long[5];
-    private int profiled;
 
     private MendTrainer(EditableModel model, MendHyperparameters h, MendNetwork network) {
         this.model = model;
@@ -275,7 +273,6 @@ public final class MendTrainer {
             }
         }
         try (NDManager nd = model.manager().newSubManager()) {
-            long p0 = System.nanoTime();
             // one pass without gradients: the pre-edit distribution on the locality rows, and the residual stream
             // entering the first edited layer, which the edit does not change (later passes resume from it)
             NDArray lower;
@@ -293,12 +290,8 @@ public final class MendTrainer {
                 }
             }
             NDArray editLower = lower.get(new ai.djl.ndarray.index.NDIndex("0:" + nE + ", 0:" + tE + ", :"));
-            long p1 = System.nanoTime();
-            PROFILE[1] += p1 - p0;
             Map<EditPoint, GradientFactors.Factors> factors = GradientFactors.capture(model, edits, points,
                     new ForwardRequest.Resume(first, editLower));
-            long p2 = System.nanoTime();
-            PROFILE[0] += p2 - p1;
             if (learn) {
                 for (EditPoint p : points) {
                     GradientFactors.Factors f = factors.get(p);
@@ -318,7 +311,6 @@ public final class MendTrainer {
                 preLogp = nd.create(pre, new Shape(locRows.size(), v));
             }
             MendNetwork.Bound bound = network.bind(nd, learn);
-            PROFILE[2] += System.nanoTime() - p2;
             GradientCollector gc = learn ? nd.getEngine().newGradientCollector() : null;
             try {
                 ForwardRequest.Builder req = ForwardRequest.builder(inputs).gradients(learn).resume(first, lower);
@@ -358,16 +350,8 @@ public final class MendTrainer {
                                 nllValue, klValue);
                     }
                 }
-                long p3 = System.nanoTime();
-                PROFILE[3] += p3 - p2;
                 if (learn && Double.isFinite(lossValue)) {
                     update(bound);
-                }
-                PROFILE[4] += System.nanoTime() - p3;
-                if (learn && Boolean.getBoolean("amend.mend.profile") && ++profiled % 10 == 0) {
-                    System.err.printf("%nprofile ms/step: capture %.0f, pre %.0f, bind %.0f, post %.0f, adam %.0f%n",
-                            PROFILE[0] / 1e6 / profiled, PROFILE[1] / 1e6 / profiled,
-                            PROFILE[2] / 1e6 / profiled, PROFILE[3] / 1e6 / profiled, PROFILE[4] / 1e6 / profiled);
                 }
                 return new Step(lossValue, parts);
             } finally {
@@ -468,10 +452,12 @@ public final class MendTrainer {
     /** A copy of the editor's parameters and statistics. */
     private static final class Snapshot {
         private final Map<String, float[]> params = new LinkedHashMap<>();
+        private final Map<String, GradientTransform.Moments> moments = new LinkedHashMap<>();
         private final float[] lrs;
 
         Snapshot(MendNetwork net) {
             for (Map.Entry<String, GradientTransform> e : net.transforms().entrySet()) {
+                moments.put(e.getKey(), e.getValue().moments());
                 for (Map.Entry<String, float[]> p : e.getValue().parameters().entrySet()) {
                     params.put(e.getKey() + "/" + p.getKey(), p.getValue().clone());
                 }
@@ -481,6 +467,7 @@ public final class MendTrainer {
 
         void restore(MendNetwork net) {
             for (Map.Entry<String, GradientTransform> e : net.transforms().entrySet()) {
+                e.getValue().restore(moments.get(e.getKey()));
                 for (Map.Entry<String, float[]> p : e.getValue().parameters().entrySet()) {
                     float[] saved = params.get(e.getKey() + "/" + p.getKey());
                     System.arraycopy(saved, 0, p.getValue(), 0, saved.length);

@@ -32,7 +32,7 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     @Mixin
     CorpusOptions corpusOptions;
 
-    @Option(names = "--method", required = true, description = "rome, memit, alphaedit or any installed method.")
+    @Option(names = "--method", required = true, description = "rome, memit, alphaedit, mend or any installed method.")
     String method;
 
     @Option(names = "--edits", defaultValue = "100", description = "Facts to rewrite (default ${DEFAULT-VALUE}).")

@@ -33,7 +33,7 @@ final class EditCommand implements Callable<Integer> {
     @Mixin
     CorpusOptions corpusOptions;
 
-    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit or any installed method.")
+    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit, mend or any installed method.")
     String method;
 
     @Option(names = "--prompt", required = true, description = "Prompt with {} for the subject, e.g. \"The capital of {} is\".")

@@ -69,6 +69,17 @@ class CliContractTest {
     }
 
     @Test
+    void mendEditsTheDemoModelWithNoExtraFlags() {
+        Object[] r = run("edit", "--method", "mend", "--prompt", "The capital of {} is", "--subject", "France",
+                "--target", "Rome", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = json(r);
+        assertEquals(" Paris", o.get("before").getAsString());
+        assertTrue(o.get("after").getAsString().startsWith(" Rome"), o.toString());
+        assertTrue(o.getAsJsonObject("seconds").get("edit").getAsDouble() < 10, o.toString());
+    }
+
+    @Test
     void badInputIsRefusedWithWhatToFixAndExitCode2() {
         Object[] unknown = run("edit", "--method", "nosuch", "--prompt", "The capital of {} is", "--subject",
                 "France", "--target", "Rome");
