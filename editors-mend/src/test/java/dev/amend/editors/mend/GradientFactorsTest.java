@@ -67,6 +67,31 @@ class GradientFactorsTest {
         }
     }
 
+    @Test
+    void aWeightOffsetActsAsAddingItToTheWeight() {
+        try (Transformer model = TinyModels.random(TinyModels.gpt2(), 13, CharTokenizer.INSTANCE)) {
+            EditPoint p = model.architecture().editPoint(1);
+            java.util.Random r = new java.util.Random(5);
+            float[] d = GradientTransformTest.gaussian(r, p.outFeatures() * p.inFeatures(), 0.05, 0);
+            List<int[]> tokens = List.of(CharTokenizer.INSTANCE.encode("an offset test", false));
+            float[] withOffset;
+            try (NDManager nd = model.manager().newSubManager();
+                 ForwardResult res = model.forward(ForwardRequest.builder(tokens)
+                         .offset(new WeightOffset(p.layer(), nd.create(d, new Shape(p.outFeatures(), p.inFeatures()))))
+                         .build())) {
+                withOffset = res.logits().toFloatArray();
+            }
+            dev.amend.spi.WeightDelta delta = new dev.amend.spi.WeightDelta.Dense(p.weight(), p.outFeatures(),
+                    p.inFeatures(), d);
+            model.addToWeight(delta);
+            try (ForwardResult res = model.forward(ForwardRequest.of(tokens))) {
+                assertClose(res.logits().toFloatArray(), withOffset, 1e-5);
+            } finally {
+                model.addToWeight(delta.negate());
+            }
+        }
+    }
+
     /** Returns ∂L/∂W [out, in] of each weight by autograd through a zero weight offset. */
     private static Map<EditPoint, float[]> autogradOfWeights(Transformer model, List<EditPoint> points) {
         List<GradientFactors.Sequence> seqs = GradientFactors.encode(model, REQUESTS);
