@@ -84,7 +84,7 @@ class CliContractTest {
         Object[] unknown = run("edit", "--method", "nosuch", "--prompt", "The capital of {} is", "--subject",
                 "France", "--target", "Rome");
         assertEquals(2, unknown[0]);
-        assertTrue(((String) unknown[2]).contains("unknown method \"nosuch\": installed methods are alphaedit, memit, rome"),
+        assertTrue(((String) unknown[2]).contains("unknown method \"nosuch\": installed methods are alphaedit, memit, mend, rome"),
                 (String) unknown[2]);
         Object[] subject = run("edit", "--prompt", "The capital of Spain is", "--subject", "France", "--target", "Rome");
         assertEquals(2, subject[0]);
