@@ -79,7 +79,7 @@ final class EditCommand implements Callable<Integer> {
             }
             long t1 = System.nanoTime();
             EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
-                    corpusOptions.resolve(model), List.of());
+                    corpusOptions.resolveOrNull(model), List.of());
             Edit edit = editor.editor().computeEdit(model, List.of(request), ctx);
             long t2 = System.nanoTime();
             Map<String, Object> scores = new LinkedHashMap<>();
