@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param stopAfterLayer run blocks up to and including this one and skip the head; -1 runs the whole model
  * @param resume         start at a block from a stored residual stream instead of from the embeddings; may be null
  * @param gradients      build the autograd graph (weights stay frozen; interventions may require gradients)
+ * @param weightOffsets  differentiable changes of edit-point weights for this pass only (at most one per layer)
+ * @param additions      whole tensors added at sites (differentiable)
  */
 public record ForwardRequest(
         List<int[]> tokens,
@@ -23,7 +25,9 @@ public record ForwardRequest(
         List<Capture> captures,
         int stopAfterLayer,
         Resume resume,
-        boolean gradients) {
+        boolean gradients,
+        List<WeightOffset> weightOffsets,
+        List<SiteAddition> additions) {
 
     /**
      * Starts the pass at block {@code layer} with {@code hidden} as the residual stream entering it.
@@ -43,6 +47,14 @@ public record ForwardRequest(
         tokens = List.copyOf(tokens);
         interventions = List.copyOf(interventions);
         captures = List.copyOf(captures);
+        weightOffsets = weightOffsets == null ? List.of() : List.copyOf(weightOffsets);
+        additions = additions == null ? List.of() : List.copyOf(additions);
+        java.util.Set<Integer> offsetLayers = new java.util.HashSet<>();
+        for (WeightOffset o : weightOffsets) {
+            if (!offsetLayers.add(o.layer())) {
+                throw new InvalidRequestException("two weight offsets for layer " + o.layer() + ": add them first");
+            }
+        }
         if (tokens.isEmpty()) {
             throw new InvalidRequestException("a forward pass needs at least one sequence");
         }
@@ -51,6 +63,12 @@ public record ForwardRequest(
                 throw new InvalidRequestException("a sequence to run through the model is empty");
             }
         }
+    }
+
+    /** Returns a pass without weight offsets or site additions (the original six fields). */
+    public ForwardRequest(List<int[]> tokens, List<Intervention> interventions, List<Capture> captures,
+                          int stopAfterLayer, Resume resume, boolean gradients) {
+        this(tokens, interventions, captures, stopAfterLayer, resume, gradients, List.of(), List.of());
     }
 
     /** Returns a plain no-gradient forward of {@code tokens} with logits. */
@@ -80,6 +98,8 @@ public record ForwardRequest(
         private int stopAfterLayer = -1;
         private Resume resume;
         private boolean gradients;
+        private final List<WeightOffset> weightOffsets = new ArrayList<>();
+        private final List<SiteAddition> additions = new ArrayList<>();
 
         private Builder(List<int[]> tokens) {
             this.tokens = tokens;
@@ -127,9 +147,22 @@ public record ForwardRequest(
             return this;
         }
 
+        /** Offsets an edit-point weight for this pass and returns this builder. */
+        public Builder offset(WeightOffset o) {
+            weightOffsets.add(o);
+            return this;
+        }
+
+        /** Adds a whole tensor at a site and returns this builder. */
+        public Builder add(SiteAddition a) {
+            additions.add(a);
+            return this;
+        }
+
         /** Returns the request. */
         public ForwardRequest build() {
-            return new ForwardRequest(tokens, interventions, captures, stopAfterLayer, resume, gradients);
+            return new ForwardRequest(tokens, interventions, captures, stopAfterLayer, resume, gradients,
+                    weightOffsets, additions);
         }
     }
 }

@@ -110,9 +110,17 @@ public final class CounterFactBench {
 
     /** Returns {@code n} cases drawn from {@code corpus} with {@code seed}, distinct subjects per relation. */
     public static List<EvaluationCase> cases(FactCorpus corpus, int n, int neighbours, long seed) {
-        List<Fact> pool = new ArrayList<>(corpus.facts());
+        return cases(corpus, corpus.facts(), n, neighbours, seed);
+    }
+
+    /**
+     * Returns {@code n} cases drawn from the facts {@code from} (e.g. the held-out part of
+     * {@link dev.amend.demo.corpus.EditorSplit}) with {@code seed}; neighbourhood prompts come from the whole corpus.
+     */
+    public static List<EvaluationCase> cases(FactCorpus corpus, List<Fact> from, int n, int neighbours, long seed) {
+        List<Fact> pool = new ArrayList<>(from);
         if (n > pool.size()) {
-            throw new InvalidRequestException("the corpus has " + pool.size() + " facts; asked for " + n + " edits");
+            throw new InvalidRequestException("the pool has " + pool.size() + " facts; asked for " + n + " edits");
         }
         Random random = new Random(seed);
         java.util.Collections.shuffle(pool, random);
@@ -139,7 +147,7 @@ public final class CounterFactBench {
             out.add(new EvaluationCase(request, " " + f.object(), paraphrases, neighbourhood, Map.of(), Map.of()));
         }
         if (out.size() < n) {
-            throw new InvalidRequestException("the corpus has only " + out.size() + " distinct subjects; asked for "
+            throw new InvalidRequestException("the pool has only " + out.size() + " distinct subjects; asked for "
                     + n + " edits");
         }
         return out;

@@ -1,5 +1,6 @@
 package dev.amend.cli;
 
+import dev.amend.demo.corpus.EditorSplit;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.evaluators.bench.CounterFactBench;
 import dev.amend.runtime.editing.EditorRegistry;
@@ -35,7 +36,7 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     @Mixin
     PluginOptions pluginOptions;
 
-    @Option(names = "--method", required = true, description = "rome, memit, alphaedit or any installed method (class path or --plugins-dir).")
+    @Option(names = "--method", required = true, description = "rome, memit, alphaedit, mend or any installed method (class path or --plugins-dir).")
     String method;
 
     @Option(names = "--edits", defaultValue = "100", description = "Facts to rewrite (default ${DEFAULT-VALUE}).")
@@ -66,6 +67,11 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     @Option(names = "--hparams", paramLabel = "FILE", description = "Hyperparameters (YAML as in EasyEdit, or JSON).")
     Path hparams;
 
+    @Option(names = "--facts", paramLabel = "POOL", description = "Which facts to draw the edits from: all, or heldout"
+            + " (the demo corpus's fixed held-out part that learned editors never train on: SHA-256(subject)[0] %% 10"
+            + " == 0). Default: heldout for mend, all otherwise.")
+    String facts;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -73,7 +79,13 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     public Integer call() {
         CounterFactBench.Mode m = sequential ? CounterFactBench.Mode.SEQUENTIAL
                 : mode != null ? mode
-                : method.equalsIgnoreCase("rome") ? CounterFactBench.Mode.INDIVIDUAL : CounterFactBench.Mode.BATCH;
+                : method.equalsIgnoreCase("rome") || method.equalsIgnoreCase("mend") ? CounterFactBench.Mode.INDIVIDUAL
+                : CounterFactBench.Mode.BATCH;
+        String pool = facts != null ? facts.toLowerCase(java.util.Locale.ROOT)
+                : method.equalsIgnoreCase("mend") ? "heldout" : "all";
+        if (!pool.equals("all") && !pool.equals("heldout")) {
+            throw new InvalidRequestException("--facts must be all or heldout, not \"" + facts + "\"");
+        }
         try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
             EditorRegistry registry = plugins.registry();
             if (!model.name().equals("demo") && modelOptions.model != null) {
@@ -84,7 +96,8 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                     hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
                     hparams == null ? "defaults" : hparams.toString());
             FactCorpus corpus = FactCorpus.load();
-            List<EvaluationCase> cases = CounterFactBench.cases(corpus, edits, neighbours, seed);
+            List<EvaluationCase> cases = CounterFactBench.cases(corpus,
+                    pool.equals("heldout") ? EditorSplit.HELDOUT.facts(corpus) : corpus.facts(), edits, neighbours, seed);
             List<Evaluator> evaluators = new ArrayList<>();
             for (String name : List.of("counterfact", "counterfact-exact", "easyedit")) {
                 evaluators.add(registry.evaluator(name).create());
@@ -102,6 +115,7 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("method", method);
                 o.put("mode", m.id());
+                o.put("facts", pool);
                 o.put("edits", r.edits());
                 o.put("efficacy", r.score("counterfact-probability", "efficacy"));
                 o.put("generalization", r.score("counterfact-probability", "generalization"));
@@ -115,8 +129,8 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                 o.put("wall_seconds", wall);
                 System.out.println(Json.of(o));
             } else {
-                System.out.printf("%s, %d edits (%s) on %s, seed %d: %.1f s (%.2f s per edit)%n", method, r.edits(),
-                        m.id(), model.name(), seed, wall, r.secondsPerEdit());
+                System.out.printf("%s, %d edits (%s, %s facts) on %s, seed %d: %.1f s (%.2f s per edit)%n", method,
+                        r.edits(), m.id(), pool, model.name(), seed, wall, r.secondsPerEdit());
                 System.out.printf("%-48s %8s%n", "protocol/metric", "value");
                 r.scores().forEach((k, v) -> System.out.printf("%-48s %8.3f%n", k, v));
                 r.timings().forEach((k, v) -> System.out.printf("seconds %-40s %8.2f%n", k, v));

@@ -14,7 +14,12 @@ final class CorpusOptions {
                     + "lines with a \"text\" field. Default for the demo model: its own training text.")
     Path corpus;
 
-    /** Returns the corpus for {@code model}. */
+    /** Returns the corpus for {@code model}, or null when none is given (methods that need one say so). */
+    TextCorpus resolveOrNull(Transformer model) {
+        return corpus == null && !model.name().equals("demo") ? null : resolve(model);
+    }
+
+    /** Returns the corpus for {@code model}, or throws saying how to give one. */
     TextCorpus resolve(Transformer model) {
         if (corpus != null) {
             return TextCorpus.read(corpus);

@@ -38,7 +38,7 @@ final class EditCommand implements Callable<Integer> {
     @Mixin
     PluginOptions pluginOptions;
 
-    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit or any installed method (class path or --plugins-dir).")
+    @Option(names = "--method", defaultValue = "rome", description = "rome, memit, alphaedit, mend or any installed method (class path or --plugins-dir).")
     String method;
 
     @Option(names = "--prompt", required = true, description = "Prompt with {} for the subject, e.g. \"The capital of {} is\".")
@@ -96,7 +96,7 @@ final class EditCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             // With a data directory the model holds the kept edits, and the editor sees them as its history.
             EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
-                    corpusOptions.resolve(model), ledger == null ? List.of() : ledger.history());
+                    corpusOptions.resolveOrNull(model), ledger == null ? List.of() : ledger.history());
             Edit edit = editor.editor().computeEdit(model, List.of(request), ctx);
             long t2 = System.nanoTime();
             Map<String, Object> scores = new LinkedHashMap<>();

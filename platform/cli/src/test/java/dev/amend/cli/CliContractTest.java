@@ -77,11 +77,22 @@ class CliContractTest {
     }
 
     @Test
+    void mendEditsTheDemoModelWithNoExtraFlags() {
+        Object[] r = run("edit", "--method", "mend", "--prompt", "The capital of {} is", "--subject", "France",
+                "--target", "Rome", "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = json(r);
+        assertEquals(" Paris", o.get("before").getAsString());
+        assertTrue(o.get("after").getAsString().startsWith(" Rome"), o.toString());
+        assertEquals(1.0, o.getAsJsonObject("scores").get("counterfact-probability/efficacy").getAsDouble());
+    }
+
+    @Test
     void badInputIsRefusedWithWhatToFixAndExitCode2() {
         Object[] unknown = run("edit", "--method", "nosuch", "--prompt", "The capital of {} is", "--subject",
                 "France", "--target", "Rome");
         assertEquals(2, unknown[0]);
-        assertTrue(((String) unknown[2]).contains("unknown method \"nosuch\": installed methods are alphaedit, memit, rome"),
+        assertTrue(((String) unknown[2]).contains("unknown method \"nosuch\": installed methods are alphaedit, memit, mend, rome"),
                 (String) unknown[2]);
         Object[] subject = run("edit", "--prompt", "The capital of Spain is", "--subject", "France", "--target", "Rome");
         assertEquals(2, subject[0]);

@@ -426,6 +426,32 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             }
             adds.computeIfAbsent(new Capture(iv.layer(), iv.site()), k -> new ArrayList<>()).add(iv);
         }
+        Map<Integer, NDArray> offsets = new HashMap<>();
+        for (dev.amend.spi.WeightOffset o : request.weightOffsets()) {
+            if (o.layer() >= config.layers()) {
+                throw new InvalidRequestException("weight offset for layer " + o.layer() + " of a model with "
+                        + config.layers() + " layers");
+            }
+            EditPoint p = architecture.editPoint(o.layer());
+            Shape want = new Shape(p.outFeatures(), p.inFeatures());
+            if (!o.delta().getShape().equals(want)) {
+                throw new InvalidRequestException("weight offset for " + p.weight() + " has shape " + o.delta().getShape()
+                        + ", expected [out, in] " + want);
+            }
+            offsets.put(o.layer(), o.delta());
+        }
+        Map<Capture, NDArray> whole = new HashMap<>();
+        for (dev.amend.spi.SiteAddition a : request.additions()) {
+            long width = a.site() == Site.MLP_KEY ? config.intermediateSize() : config.hiddenSize();
+            Shape want = new Shape(b, t, width);
+            if (!a.values().getShape().equals(want)) {
+                throw new InvalidRequestException("addition at layer " + a.layer() + " " + a.site() + " has shape "
+                        + a.values().getShape() + ", expected " + want);
+            }
+            if (whole.put(new Capture(a.layer(), a.site()), a.values()) != null) {
+                throw new InvalidRequestException("two additions at layer " + a.layer() + " " + a.site());
+            }
+        }
         Set<Capture> wanted = Set.copyOf(request.captures());
         NDManager out = manager.newSubManager();
         boolean grad = JniUtils.isGradMode();
@@ -446,7 +472,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
                 x = embed(idArray, 0);
             }
             for (int l = first; l <= last; l++) {
-                x = block(l, x, 0, null, mask, adds, wanted, captured);
+                x = block(l, x, 0, null, mask, new Hooks(adds, whole, offsets, wanted, captured));
             }
             Capture next = new Capture(last + 1, Site.LAYER_INPUT);
             if (wanted.contains(next)) {
@@ -474,24 +500,39 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         }
     }
 
-    private NDArray block(int l, NDArray x, int offset, KvCache cache, NDArray mask,
-                          Map<Capture, List<Intervention>> adds, Set<Capture> wanted, Map<Capture, NDArray> captured) {
-        x = hook(l, Site.LAYER_INPUT, x, adds, wanted, captured);
-        x = x.add(attention(l, x, offset, cache, mask));
-        NDArray key = hook(l, Site.MLP_KEY, mlpKey(l, x), adds, wanted, captured);
-        NDArray mlp = hook(l, Site.MLP_OUTPUT, mlpOut(l, key), adds, wanted, captured);
-        return hook(l, Site.LAYER_OUTPUT, x.add(mlp), adds, wanted, captured);
+    /** What a pass does at its hooks: interventions, whole additions, weight offsets, captures. */
+    private record Hooks(Map<Capture, List<Intervention>> adds, Map<Capture, NDArray> whole,
+                         Map<Integer, NDArray> offsets, Set<Capture> wanted, Map<Capture, NDArray> captured) {
+        static Hooks none() {
+            return new Hooks(Map.of(), Map.of(), Map.of(), Set.of(), new HashMap<>());
+        }
     }
 
-    private NDArray hook(int l, Site site, NDArray a, Map<Capture, List<Intervention>> adds, Set<Capture> wanted,
-                         Map<Capture, NDArray> captured) {
+    private NDArray block(int l, NDArray x, int offset, KvCache cache, NDArray mask, Hooks hooks) {
+        x = hook(l, Site.LAYER_INPUT, x, hooks);
+        x = x.add(attention(l, x, offset, cache, mask));
+        NDArray key = hook(l, Site.MLP_KEY, mlpKey(l, x), hooks);
+        NDArray value = mlpOut(l, key);                                               // [B, T, d]
+        NDArray delta = hooks.offsets().get(l);
+        if (delta != null) {
+            value = value.add(key.matMul(delta.transpose()));                          // (W + ΔW) key
+        }
+        NDArray mlp = hook(l, Site.MLP_OUTPUT, value, hooks);
+        return hook(l, Site.LAYER_OUTPUT, x.add(mlp), hooks);
+    }
+
+    private NDArray hook(int l, Site site, NDArray a, Hooks hooks) {
         Capture at = new Capture(l, site);
-        List<Intervention> here = adds.get(at);
+        List<Intervention> here = hooks.adds().get(at);
         if (here != null) {
             a = a.add(additive(a.getShape(), here));
         }
-        if (wanted.contains(at)) {
-            captured.put(at, a);
+        NDArray all = hooks.whole().get(at);
+        if (all != null) {
+            a = a.add(all);
+        }
+        if (hooks.wanted().contains(at)) {
+            hooks.captured().put(at, a);
         }
         return a;
     }
@@ -598,7 +639,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             NDArray mask = ids.length > 1 ? causalMask(ids.length, offset)
                     : (config.slidingWindow() > 0 && offset >= config.slidingWindow() ? causalMask(1, offset) : null);
             for (int layer = 0; layer < config.layers(); layer++) {
-                x = block(layer, x, offset, caches[layer], mask, Map.of(), Set.of(), new HashMap<>());
+                x = block(layer, x, offset, caches[layer], mask, Hooks.none());
             }
             NDArray last = x.get(new ai.djl.ndarray.index.NDIndex(":, -1:, :"));
             float[] out = head(last).toFloatArray();

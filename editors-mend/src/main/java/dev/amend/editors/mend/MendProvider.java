@@ -1,0 +1,44 @@
+package dev.amend.editors.mend;
+
+import dev.amend.spi.Editor;
+import dev.amend.spi.EditorProvider;
+import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.kit.HyperparameterDefaults;
+
+/** Registers MEND ({@code mend}) with ServiceLoader. */
+public final class MendProvider implements EditorProvider<MendHyperparameters> {
+    /** The method's version, recorded in every edit. */
+    public static final String VERSION = "1.0.0";
+
+    @Override
+    public String name() {
+        return "mend";
+    }
+
+    @Override
+    public String version() {
+        return VERSION;
+    }
+
+    @Override
+    public String description() {
+        return "MEND: a trained hypernetwork maps the fine-tuning gradient's factors to an update (milliseconds per"
+                + " edit; shipped for the demo model, ./amend train-mend for others)";
+    }
+
+    @Override
+    public Class<MendHyperparameters> hyperparameterType() {
+        return MendHyperparameters.class;
+    }
+
+    @Override
+    public MendHyperparameters defaults(ModelArchitecture architecture) {
+        return HyperparameterDefaults.load(MendHyperparameters.class, MendHyperparameters.BASE, MendProvider.class,
+                "defaults.json", architecture);
+    }
+
+    @Override
+    public Editor create(MendHyperparameters hyperparameters) {
+        return new MendEditor(hyperparameters);
+    }
+}
