@@ -15,6 +15,7 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The REST API in process, over real HTTP, on the demo model with a short ROME profile. */
@@ -22,11 +23,24 @@ import org.junit.jupiter.api.Test;
 class RestApiTest {
     static final String TOKEN = "Bearer test-token";
     /** ROME on the demo model with few optimisation steps, to keep the tests short. */
-    static final Map<String, Object> QUICK_ROME = Map.of("v_num_grad_steps", 8);
+    static final Map<String, Object> QUICK_ROME = Map.of("v_num_grad_steps", 20);
 
     static Map<String, Object> edit(String prompt, String subject, String target) {
         return Map.of("method", "rome", "hparams", QUICK_ROME,
                 "requests", List.of(Map.of("prompt", prompt, "subject", subject, "target", target)));
+    }
+
+    /** Rolls back every applied edit (so each test starts from the base weights, whatever an earlier one left). */
+    static void rollbackAll() {
+        List<String> ids = given().get("/api/v1/models/demo/edits").then().statusCode(200).extract().path("id");
+        for (String id : ids) {
+            given().header("Authorization", TOKEN).delete("/api/v1/models/demo/edits/" + id).then().statusCode(200);
+        }
+    }
+
+    @AfterEach
+    void cleanUp() {
+        rollbackAll();
     }
 
     static String weightsHash() {
@@ -86,7 +100,7 @@ class RestApiTest {
 
         given().get("/api/v1/models/demo/edits").then().statusCode(200).body("id", hasItem(id));
         given().get("/api/v1/models/demo/edits/" + id).then().statusCode(200)
-                .body("hyperparameters.v_num_grad_steps", equalTo(8))
+                .body("hyperparameters.v_num_grad_steps", equalTo(20))
                 .body("contextTemplates.size()", not(equalTo(0)));
         byte[] patch = given().get("/api/v1/models/demo/edits/" + id + "/patch").then().statusCode(200)
                 .extract().asByteArray();
