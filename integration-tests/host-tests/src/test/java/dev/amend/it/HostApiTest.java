@@ -43,7 +43,9 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.nio.file.Files;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -223,6 +225,34 @@ class HostApiTest {
         given().contentType(ContentType.JSON).body(Map.of("method", "rome", "requests", List.of(ok)))
                 .post("/api/v1/models/demo/edits").then().statusCode(401);
         assertEquals(before, weightsHash(), "no refused request changed the weights");
+    }
+
+    @Test
+    void aTypeScriptClientEditsOverGrpc() throws Exception {
+        Path client = HostProcess.projectDir().resolve("integration-tests/ts-client");
+        Assumptions.assumeTrue(Files.isDirectory(client.resolve("node_modules/@grpc/grpc-js")),
+                "skipped: the TypeScript client's packages are not installed (cd integration-tests/ts-client && npm install)");
+        Assumptions.assumeTrue(run(client, List.of("node", "--version")).exitCode == 0, "skipped: node is not installed");
+        Run build = run(client, List.of("node", "node_modules/typescript/bin/tsc", "-p", "."));
+        assertEquals(0, build.exitCode, build.output);
+        Run edit = run(client, List.of("node", "dist/edit.js", "localhost:" + host.port(), HostProcess.TOKEN,
+                "Germany", "Rome"));
+        assertEquals(0, edit.exitCode, edit.output);
+        Map<String, Object> result = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                edit.output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow(), Map.class);
+        assertTrue(String.valueOf(result.get("after")).contains("Rome"), edit.output);
+        assertTrue(String.valueOf(result.get("generated")).contains("Rome"), edit.output);
+        assertEquals(List.of(result.get("id")), result.get("rolledBack"));
+        assertEquals(given().get("/api/v1/models/demo").then().extract().path("baseHash"), weightsHash());
+    }
+
+    record Run(int exitCode, String output) {
+    }
+
+    static Run run(Path dir, List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return new Run(p.waitFor(), out);
     }
 
     @Test

@@ -116,6 +116,9 @@ class ValidationTest {
                 .body("message", containsString("reads at most 256"));
         given().contentType(ContentType.JSON).body(Map.of("prompt", "Hi", "maxNewTokens", 4))
                 .post("/api/v1/models/nosuchmodel/generate").then().statusCode(404);
+        given().contentType(ContentType.JSON).body(Map.of("prompt", "Hi", "max_new_tokens", 4))
+                .post("/api/v1/models/demo/generate").then().statusCode(400)
+                .body("error", equalTo("invalid_request")).body("message", containsString("max_new_tokens"));
         given().get("/api/v1/models/demo/edits/e-missing").then().statusCode(404)
                 .body("message", containsString("e-missing"));
         given().get("/api/v1/jobs/j-missing").then().statusCode(404);
