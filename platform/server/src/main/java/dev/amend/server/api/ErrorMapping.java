@@ -39,6 +39,18 @@ public class ErrorMapping {
         return body(400, "invalid_request", "the body is not the JSON expected: " + e.getOriginalMessage());
     }
 
+    /** Returns 400 for JSON of the wrong shape: an unknown field (e.g. a misspelt name) or a value of the wrong type. */
+    @ServerExceptionMapper
+    public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
+                : "[" + r.getIndex() + "]").collect(Collectors.joining(".")).replace(".[", "[");
+        String message = e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u
+                ? "unknown field \"" + u.getPropertyName() + "\"" + (u.getKnownPropertyIds() == null ? ""
+                        : ": known fields are " + u.getKnownPropertyIds())
+                : "the field \"" + field + "\" has the wrong type: " + e.getOriginalMessage();
+        return body(400, "invalid_request", message);
+    }
+
     /** Returns 404 naming what exists. */
     @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
