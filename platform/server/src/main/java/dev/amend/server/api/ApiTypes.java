@@ -33,7 +33,7 @@ public final class ApiTypes {
     public record ModelDescription(String name, String family, int layers, int hiddenSize, int intermediateSize,
                                    int vocabSize, int maxContext, long parameters, String dtype,
                                    List<EditPointView> editPoints, String baseHash, String weightsHash, int edits,
-                                   String source, boolean editsIsolated) {
+                                   String source, boolean editsIsolated, String ledger) {
     }
 
     /** A text to continue: greedy unless {@code temperature} > 0 (then seeded top-k sampling). */

@@ -60,7 +60,7 @@ public class ModelsResource {
                 .map(p -> new EditPointView(p.layer(), p.weight(), p.inFeatures(), p.outFeatures())).toList();
         return new ModelDescription(m.name(), a.family(), a.layers(), a.hiddenSize(), a.intermediateSize(),
                 a.vocabSize(), a.maxContext(), a.parameters(), a.dtype(), points, m.serving().baseHash(),
-                m.weightsHash(), edits.entries(model).size(), m.source(), m.isolated());
+                m.weightsHash(), edits.entries(model).size(), m.source(), m.isolated(), m.ledger().kind());
     }
 
     /** Returns a continuation of the prompt (greedy unless temperature > 0). */

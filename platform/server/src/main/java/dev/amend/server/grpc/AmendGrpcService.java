@@ -100,7 +100,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
                     .setLayers(a.layers()).setHiddenSize(a.hiddenSize()).setIntermediateSize(a.intermediateSize())
                     .setVocabSize(a.vocabSize()).setMaxContext(a.maxContext()).setParameters(a.parameters())
                     .setDtype(a.dtype()).setBaseHash(m.serving().baseHash()).setWeightsHash(m.weightsHash())
-                    .setEdits(edits.entries(m.name()).size()).setSource(m.source());
+                    .setEdits(edits.entries(m.name()).size()).setSource(m.source()).setLedger(m.ledger().kind());
             for (var p : a.editPoints()) {
                 b.addEditPoints(EditPoint.newBuilder().setLayer(p.layer()).setWeight(p.weight())
                         .setInFeatures(p.inFeatures()).setOutFeatures(p.outFeatures()));

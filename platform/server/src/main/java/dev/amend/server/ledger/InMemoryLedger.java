@@ -35,6 +35,14 @@ public final class InMemoryLedger implements Ledger {
         this.model = model;
     }
 
+    /** The kind this ledger reports. */
+    public static final String KIND = "in-memory (temporary adapter: edits are lost on restart)";
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
     @Override
     public LedgerEntry record(Edit edit, Map<String, Object> info) {
         LedgerEntry entry = new LedgerEntry(nextId(edit), edit, info, Instant.now());

@@ -16,6 +16,9 @@ import java.util.Optional;
  */
 public interface Ledger extends AutoCloseable {
 
+    /** Returns what kind of ledger this is, for describe and logs, e.g. {@code in-memory} or {@code durable}. */
+    String kind();
+
     /** Records {@code edit} (durably, before returning) and applies it to the model; returns its entry. */
     LedgerEntry record(Edit edit, Map<String, Object> info) throws IOException;
 
