@@ -121,6 +121,27 @@ class RestApiTest {
     }
 
     @Test
+    void aBatchEditWithMemitWritesEveryFactAndRollsBackAsOne() {
+        String before = weightsHash();
+        Response r = given().header("Authorization", TOKEN).contentType(ContentType.JSON)
+                .body(Map.of("method", "memit", "evaluators", List.of("counterfact"), "hparams", Map.of("v_num_grad_steps", 20),
+                        "requests", List.of(
+                                Map.of("prompt", "The capital of {} is", "subject", "Germany", "target", "Rome"),
+                                Map.of("prompt", "The capital of {} is", "subject", "Japan", "target", "Paris"))))
+                .post("/api/v1/models/demo/edits");
+        r.then().statusCode(201)
+                .body("before.size()", equalTo(2))
+                .body("after[0]", containsString("Rome"))
+                .body("after[1]", containsString("Paris"))
+                .body("edit.requests.subject", equalTo(List.of("Germany", "Japan")))
+                .body("edit.deltas.weight", hasItem("transformer.h.3.mlp.c_proj.weight"))
+                .body("scores.find { it.metric == 'efficacy' }.count", equalTo(2));
+        given().header("Authorization", TOKEN).delete("/api/v1/models/demo/edits/" + r.path("id"))
+                .then().statusCode(200);
+        assertEquals(before, weightsHash());
+    }
+
+    @Test
     void mutatingCallsNeedTheToken() {
         String before = weightsHash();
         given().contentType(ContentType.JSON).body(edit("The capital of {} is", "Spain", "Oslo"))
