@@ -71,7 +71,11 @@ public class EditService {
     List<String> defaultEvaluators;
 
     private final ExecutorService editThread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "amend-edits");
+        Thread t = new Thread(() -> {
+            // grad mode is per thread in DJL: off on this one; the model code turns it on per forward pass that needs it
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+            r.run();
+        }, "amend-edits");
         t.setDaemon(true);
         return t;
     });

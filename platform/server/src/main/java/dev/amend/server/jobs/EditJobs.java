@@ -23,7 +23,7 @@ public class EditJobs {
     @Inject
     EditService edits;
 
-    @ConfigProperty(name = "amend.jobs.keep", defaultValue = "1000")
+    @ConfigProperty(name = "amend.jobs.keep", defaultValue = "100")
     int keep;
 
     private final Map<String, EditJob> jobs = new LinkedHashMap<>() {
