@@ -142,6 +142,28 @@ class RestApiTest {
     }
 
     @Test
+    void severalEditsRollBackAndExportTogether() {
+        String before = weightsHash();
+        Map<String, Object> quick = Map.of("method", "rome", "evaluators", List.of(), "hparams", Map.of("v_num_grad_steps", 5),
+                "requests", List.of(Map.of("prompt", "The capital of {} is", "subject", "Spain", "target", "Oslo")));
+        String a = given().header("Authorization", TOKEN).contentType(ContentType.JSON).body(quick)
+                .post("/api/v1/models/demo/edits").then().statusCode(201).extract().path("id");
+        String b = given().header("Authorization", TOKEN).contentType(ContentType.JSON).body(quick)
+                .post("/api/v1/models/demo/edits").then().statusCode(201).extract().path("id");
+        String both = weightsHash();
+        byte[] patch = given().get("/api/v1/models/demo/patch?ids=" + a + "," + b).then().statusCode(200)
+                .extract().asByteArray();
+        given().header("Authorization", TOKEN).delete("/api/v1/models/demo/edits?ids=" + b + "," + a)
+                .then().statusCode(200).body("rolledBack.size()", equalTo(2));
+        assertEquals(before, weightsHash());
+        given().header("Authorization", TOKEN).delete("/api/v1/models/demo/edits").then().statusCode(400)
+                .body("message", containsString("ids="));
+        given().header("Authorization", TOKEN).contentType("application/octet-stream").body(patch)
+                .post("/api/v1/models/demo/patches").then().statusCode(201).body("size()", equalTo(2));
+        assertEquals(both, weightsHash(), "importing both edits gives the weights both edits gave");
+    }
+
+    @Test
     void mutatingCallsNeedTheToken() {
         String before = weightsHash();
         given().contentType(ContentType.JSON).body(edit("The capital of {} is", "Spain", "Oslo"))

@@ -28,6 +28,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -128,6 +129,33 @@ public class ModelsResource {
     public RollbackAnswer rollback(@PathParam("model") String model, @PathParam("id") String id) {
         EditService.Rollback r = edits.rollback(model, List.of(id));
         return new RollbackAnswer(r.result().rolledBack(), r.result().recomputed(), r.result().note(), r.weightsHash());
+    }
+
+    /** Rolls back several edits at once ({@code ?ids=a,b}); says whether later edits had to be recomputed. */
+    @DELETE
+    @Path("/{model}/edits")
+    public RollbackAnswer rollbackSeveral(@PathParam("model") String model, @QueryParam("ids") String ids) {
+        EditService.Rollback r = edits.rollback(model, idList(ids, "name the edits to roll back: ?ids=e-1,e-2"));
+        return new RollbackAnswer(r.result().rolledBack(), r.result().recomputed(), r.result().note(), r.weightsHash());
+    }
+
+    /** Returns several applied edits ({@code ?ids=a,b}; all when omitted) as one patch file. */
+    @GET
+    @Path("/{model}/patch")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public Response patchOfSeveral(@PathParam("model") String model, @QueryParam("ids") String ids) {
+        byte[] bytes = edits.exportPatch(model, ids == null || ids.isBlank() ? List.of() : idList(ids, ""));
+        return Response.ok(bytes).header("Content-Disposition", "attachment; filename=\"" + model
+                + ".amendpatch\"").build();
+    }
+
+    private static List<String> idList(String ids, String whenEmpty) {
+        List<String> out = ids == null ? List.of()
+                : java.util.Arrays.stream(ids.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        if (out.isEmpty()) {
+            throw new InvalidRequestException(whenEmpty);
+        }
+        return out;
     }
 
     /** Returns the edit as a patch file. */
