@@ -55,6 +55,10 @@ import org.junit.jupiter.api.io.TempDir;
 class HostApiTest {
     static final Map<String, Object> ROME = Map.of("v_num_grad_steps", 20);
 
+    /** The llama2.c stories260K checkpoint in ../shared, served beside the demo model when present. */
+    static final Path STORIES = java.util.Optional.of(Path.of(System.getProperty("amend.shared.dir", "../../../shared"),
+            "fixtures/stories260K/stories260K.bin")).filter(Files::isRegularFile).orElse(null);
+
     @TempDir
     static Path work;
     static HostProcess host;
@@ -64,7 +68,9 @@ class HostApiTest {
 
     @BeforeAll
     static void startHost() {
-        host = HostProcess.withToken(work.resolve("data"));
+        host = STORIES != null
+                ? HostProcess.withToken(work.resolve("data"), "-Damend.models=stories=" + STORIES.toAbsolutePath())
+                : HostProcess.withToken(work.resolve("data"));
         RestAssured.baseURI = "http://localhost";
         RestAssured.port = host.port();
         channel = ManagedChannelBuilder.forAddress("localhost", host.port()).usePlaintext().build();
@@ -253,6 +259,24 @@ class HostApiTest {
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         return new Run(p.waitFor(), out);
+    }
+
+    @Test
+    void aSecondModelIsServedBesideTheDemoWithItsOwnLedger() {
+        Assumptions.assumeTrue(STORIES != null, "skipped: ../shared/fixtures/stories260K is absent");
+        given().get("/api/v1/models").then().statusCode(200).body("name", equalTo(List.of("demo", "stories")));
+        String storiesHash = given().get("/api/v1/models/stories").then().statusCode(200)
+                .body("family", equalTo("llama")).body("layers", equalTo(5)).extract().path("weightsHash");
+        given().contentType(ContentType.JSON).body(Map.of("prompt", "Once upon a time", "maxNewTokens", 8))
+                .post("/api/v1/models/stories/generate").then().statusCode(200)
+                .body("generatedIds.size()", equalTo(8));
+        authorised().contentType(ContentType.JSON).body(edit("Germany", "Rome")).post("/api/v1/models/demo/edits")
+                .then().statusCode(201);
+        given().get("/api/v1/models/stories/edits").then().statusCode(200).body("size()", equalTo(0));
+        assertEquals(storiesHash, given().get("/api/v1/models/stories").then().extract().path("weightsHash"),
+                "an edit of the demo model leaves the other model alone");
+        authorised().contentType(ContentType.JSON).body(edit("Lily", "Tom")).post("/api/v1/models/stories/edits")
+                .then().statusCode(400).body("message", containsString("corpus"));
     }
 
     @Test

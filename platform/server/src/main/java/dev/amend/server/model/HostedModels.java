@@ -25,8 +25,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The models this host serves, by name: the demo model (unless {@code amend.demo.enabled=false}) and the
- * Hugging Face directories listed in {@code amend.models} ({@code name=path} or a path, named after its
- * directory). Loaded at startup; each has its own ledger under {@code amend.data-dir}.
+ * checkpoints listed in {@code amend.models} ({@code name=path} or a path, named after its directory or
+ * file): Hugging Face directories, or llama2.c {@code .bin} files with their {@code tok*.bin} beside them.
+ * A served model's layer statistics come from {@code amend.corpus.<name>} (a local text file; the demo
+ * model uses its own training text); without one, methods that need statistics refuse to edit it. Loaded at startup; each has its own ledger under {@code amend.data-dir}.
  */
 @ApplicationScoped
 public class HostedModels {
@@ -63,18 +65,35 @@ public class HostedModels {
             }
             int eq = spec.indexOf('=');
             Path path = Path.of(eq > 0 ? spec.substring(eq + 1).strip() : spec.strip());
-            String name = eq > 0 ? spec.substring(0, eq).strip() : path.getFileName().toString();
+            String name = eq > 0 ? spec.substring(0, eq).strip() : path.getFileName().toString().replaceFirst("\\.bin$", "");
             if (models.containsKey(name)) {
                 throw new IllegalStateException("amend.models names model \"" + name + "\" twice: give each a distinct"
                         + " name (name=path)");
             }
-            Transformer serving = ModelLoader.load(path, null, dev);
-            add(name, path.toAbsolutePath().toString(), serving, isolate ? ModelLoader.load(path, null, dev) : serving,
-                    null);
+            Path tokenizer = llama2cTokenizer(path);
+            Transformer serving = ModelLoader.load(path, tokenizer, dev);
+            TextCorpus corpus = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                    .getOptionalValue("amend.corpus." + name, String.class).map(f -> TextCorpus.read(Path.of(f)))
+                    .orElse(null);
+            add(name, path.toAbsolutePath().toString(), serving,
+                    isolate ? ModelLoader.load(path, tokenizer, dev) : serving, corpus);
         }
         ready = true;
         LOG.infof("serving %s (edits %s; data in %s)", models.keySet(),
                 isolate ? "computed on a separate copy of the weights" : "computed under the write lock", dataDir);
+    }
+
+    /** Returns the {@code tok*.bin} beside a llama2.c checkpoint (the first by name), or null for other formats. */
+    private static Path llama2cTokenizer(Path model) {
+        if (!Files.isRegularFile(model) || !model.getFileName().toString().endsWith(".bin")) {
+            return null;
+        }
+        try (var files = Files.list(model.toAbsolutePath().getParent())) {
+            return files.filter(f -> f.getFileName().toString().matches("tok.*\\.bin")).sorted().findFirst()
+                    .orElse(null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void add(String name, String source, Transformer serving, Transformer working, TextCorpus corpus) {
