@@ -102,8 +102,16 @@ public final class ApiTypes {
                              List<String> ignoredHparams, EditView edit) {
     }
 
-    /** What a rollback did. */
-    public record RollbackAnswer(List<String> rolledBack, boolean recomputed, String note, String weightsHash) {
+    /**
+     * What a rollback did: the edits removed; {@code recomputedFromBase} (also as {@code recomputed}) when the touched
+     * weights were restored from their base values and the remaining edits' deltas re-applied in order, so the
+     * weights equal base + the remaining edits exactly; {@code computedOnTopOfRemoved}: remaining edits that were
+     * computed on a model containing a removed edit (kept as they were; {@code warning} says so); a {@code note}
+     * saying all this in words; and the weights' hash after it.
+     */
+    public record RollbackAnswer(List<String> rolledBack, boolean recomputed, String note, String weightsHash,
+                                 boolean recomputedFromBase, List<String> restoredWeights, List<String> reapplied,
+                                 List<String> computedOnTopOfRemoved, String warning, int remaining) {
     }
 
     /** An edit job. */
@@ -115,13 +123,29 @@ public final class ApiTypes {
     public record HyperparameterView(String name, String type, Object defaultValue) {
     }
 
-    /** An installed editing method. */
+    /** An installed editing method; {@code origin} is {@code classpath} or {@code plugin:<jar file>}. */
     public record MethodView(String name, String version, String description, String defaultsFor,
-                             List<HyperparameterView> hyperparameters) {
+                             List<HyperparameterView> hyperparameters, String origin) {
     }
 
-    /** An installed evaluator. */
-    public record EvaluatorView(String name, String version, String protocol) {
+    /** An installed evaluator; {@code origin} is {@code classpath} or {@code plugin:<jar file>}. */
+    public record EvaluatorView(String name, String version, String protocol, String origin) {
+    }
+
+    /** A method a plugin jar provides. */
+    public record ProvidedView(String name, String version) {
+    }
+
+    /**
+     * A jar in the plugins directory: {@code LOADED} (its methods are served) or {@code FAILED} with the
+     * {@code reason}; {@code RETIRED} for a replaced or removed jar still held by running edits.
+     */
+    public record PluginView(String file, String status, String reason, List<ProvidedView> editors,
+                             List<ProvidedView> evaluators, String loadedAt, long size, String sha256, int leases) {
+    }
+
+    /** The plugins directory and its jars. */
+    public record PluginsAnswer(String directory, List<PluginView> plugins, List<PluginView> retired) {
     }
 
     /** The installed methods and evaluators. */

@@ -69,6 +69,17 @@ public class ErrorMapping {
         return b.build();
     }
 
+    /**
+     * Returns 500 when the edit ledger cannot write or read its files (disk full, I/O error, damage found); the
+     * message names the file and what to do. The edit or rollback was not acknowledged.
+     */
+    @ServerExceptionMapper
+    public Response ledger(dev.amend.runtime.ledger.LedgerException e) {
+        LOG.error("edit ledger failure", e);
+        return body(500, e instanceof dev.amend.runtime.ledger.LedgerCorruptException ? "ledger_corrupt" : "ledger_error",
+                e.getMessage());
+    }
+
     /** Returns 409 for cancelled work. */
     @ServerExceptionMapper
     public Response cancelled(CancellationException e) {

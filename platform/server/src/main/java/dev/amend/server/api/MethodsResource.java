@@ -1,5 +1,6 @@
 package dev.amend.server.api;
 
+import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.server.api.ApiTypes.EvaluatorView;
 import dev.amend.server.api.ApiTypes.HyperparameterView;
 import dev.amend.server.api.ApiTypes.MethodView;
@@ -7,7 +8,6 @@ import dev.amend.server.api.ApiTypes.MethodsAnswer;
 import dev.amend.server.editing.Methods;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
-import dev.amend.spi.EditorProvider;
 import dev.amend.spi.InvalidRequestException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -17,7 +17,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 
-/** The installed editing methods (with hyperparameters and defaults) and evaluators. */
+/** The installed editing methods (origin, version, hyperparameters and defaults) and evaluators, from the plugin catalog. */
 @Path("/api/v1/methods")
 @Produces(MediaType.APPLICATION_JSON)
 public class MethodsResource {
@@ -38,15 +38,15 @@ public class MethodsResource {
         HostedModel m = model == null || model.isBlank()
                 ? models.all().stream().findFirst().orElseThrow(() -> new InvalidRequestException("no model is served"))
                 : models.get(model);
-        List<MethodView> editors = methods.editors().values().stream().map(p -> view(methods, p, m)).toList();
-        List<EvaluatorView> evaluators = methods.evaluators().values().stream()
-                .map(p -> new EvaluatorView(p.name(), p.version(), p.protocol())).toList();
+        List<MethodView> editors = methods.editors(m.serving().architecture()).stream().map(i -> view(i, m)).toList();
+        List<EvaluatorView> evaluators = methods.evaluators().stream()
+                .map(i -> new EvaluatorView(i.name(), i.version(), i.protocol(), i.origin())).toList();
         return new MethodsAnswer(editors, evaluators);
     }
 
-    private static MethodView view(Methods methods, EditorProvider<?> p, HostedModel m) {
-        List<HyperparameterView> h = methods.schema(p, m.serving().architecture()).stream()
-                .map(i -> new HyperparameterView(i.name(), i.type(), i.defaultValue())).toList();
-        return new MethodView(p.name(), p.version(), p.description(), m.name(), h);
+    private static MethodView view(MethodInfo i, HostedModel m) {
+        List<HyperparameterView> h = i.hyperparameters().stream()
+                .map(x -> new HyperparameterView(x.name(), x.type(), x.defaultValue())).toList();
+        return new MethodView(i.name(), i.version(), i.description(), m.name(), h, i.origin());
     }
 }

@@ -61,7 +61,7 @@ public class ModelsResource {
                 .map(p -> new EditPointView(p.layer(), p.weight(), p.inFeatures(), p.outFeatures())).toList();
         return new ModelDescription(m.name(), a.family(), a.layers(), a.hiddenSize(), a.intermediateSize(),
                 a.vocabSize(), a.maxContext(), a.parameters(), a.dtype(), points, m.serving().baseHash(),
-                m.weightsHash(), edits.entries(model).size(), m.source(), m.isolated(), m.ledger().kind());
+                m.weightsHash(), edits.entries(model).size(), m.source(), m.isolated(), m.ledgerDescription());
     }
 
     /** Returns a continuation of the prompt (greedy unless temperature > 0). */
@@ -128,15 +128,15 @@ public class ModelsResource {
     @Path("/{model}/edits/{id}")
     public RollbackAnswer rollback(@PathParam("model") String model, @PathParam("id") String id) {
         EditService.Rollback r = edits.rollback(model, List.of(id));
-        return new RollbackAnswer(r.result().rolledBack(), r.result().recomputed(), r.result().note(), r.weightsHash());
+        return Views.rollback(r.result(), r.weightsHash());
     }
 
     /** Rolls back several edits at once ({@code ?ids=a,b}); says whether later edits had to be recomputed. */
     @DELETE
     @Path("/{model}/edits")
     public RollbackAnswer rollbackSeveral(@PathParam("model") String model, @QueryParam("ids") String ids) {
-        EditService.Rollback r = edits.rollback(model, idList(ids, "name the edits to roll back: ?ids=e-1,e-2"));
-        return new RollbackAnswer(r.result().rolledBack(), r.result().recomputed(), r.result().note(), r.weightsHash());
+        EditService.Rollback r = edits.rollback(model, idList(ids, "name the edits to roll back: ?ids=ID1,ID2"));
+        return Views.rollback(r.result(), r.weightsHash());
     }
 
     /** Returns several applied edits ({@code ?ids=a,b}; all when omitted) as one patch file. */
@@ -171,7 +171,7 @@ public class ModelsResource {
     /** Imports a patch (made on a host with the same base model): 201 with the edits it added. */
     @POST
     @Path("/{model}/patches")
-    @Consumes({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    @Consumes({MediaType.APPLICATION_OCTET_STREAM, "application/zip", MediaType.APPLICATION_JSON})
     public Response importPatch(@PathParam("model") String model, byte[] patch) {
         List<EditView> added = edits.importPatch(model, patch).stream().map(Views::edit).toList();
         return Response.status(Response.Status.CREATED).entity(added).build();

@@ -9,7 +9,9 @@ import dev.amend.server.api.ApiTypes.ScoreView;
 import dev.amend.server.editing.EditOrder;
 import dev.amend.server.editing.EditOutcome;
 import dev.amend.server.jobs.EditJob;
-import dev.amend.server.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.RollbackResult;
+import dev.amend.server.api.ApiTypes.RollbackAnswer;
 import dev.amend.spi.Edit;
 import dev.amend.spi.WeightDelta;
 import java.util.ArrayList;
@@ -45,7 +47,7 @@ public final class Views {
         List<Object> before = info.remove("before") instanceof List<?> l ? (List<Object>) l : List.of();
         List<Object> after = info.remove("after") instanceof List<?> l ? (List<Object>) l : List.of();
         return new EditView(e.id(), edit.method(), edit.methodVersion(), requests, edit.hyperparameters(),
-                edit.contextTemplates(), deltas, scores, before, after, e.recordedAt().toString(), info);
+                edit.contextTemplates(), deltas, scores, before, after, e.time().toString(), info);
     }
 
     /** Returns the size view of a delta. */
@@ -85,6 +87,24 @@ public final class Views {
             }
         }
         return g;
+    }
+
+    /** Returns the answer to a rollback: the ledger's account, a sentence saying it in words, and the weights' hash. */
+    public static RollbackAnswer rollback(RollbackResult r, String weightsHash) {
+        StringBuilder note = new StringBuilder("removed " + r.removed().size() + " edit(s); ");
+        if (r.recomputedFromBase()) {
+            note.append("the weights they touched were restored from the base model and the deltas of the ")
+                    .append(r.reapplied().size()).append(" remaining edit(s) on them re-applied in order, so the")
+                    .append(" weights equal base + the ").append(r.remaining()).append(" remaining edit(s) exactly");
+        } else {
+            note.append("no weight had to change");
+        }
+        if (r.warning() != null) {
+            note.append(". ").append(r.warning());
+        }
+        return new RollbackAnswer(r.removed(), r.recomputedFromBase(), note.toString(), weightsHash,
+                r.recomputedFromBase(), r.restoredWeights(), r.reapplied(), r.computedOnTopOfRemoved(), r.warning(),
+                r.remaining());
     }
 
     /** Returns the answer to a finished edit. */

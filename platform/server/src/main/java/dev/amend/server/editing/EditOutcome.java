@@ -1,6 +1,6 @@
 package dev.amend.server.editing;
 
-import dev.amend.server.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.LedgerEntry;
 import dev.amend.spi.Score;
 import java.util.List;
 

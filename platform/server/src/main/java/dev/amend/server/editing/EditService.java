@@ -1,10 +1,11 @@
 package dev.amend.server.editing;
 
-import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.server.ledger.LedgerEntry;
-import dev.amend.server.ledger.RollbackResult;
+import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.RollbackResult;
+import dev.amend.runtime.plugins.EditorLease;
+import dev.amend.runtime.plugins.EvaluatorLease;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.server.model.NotFoundException;
@@ -13,7 +14,6 @@ import dev.amend.spi.EditContext;
 import dev.amend.spi.EditRequest;
 import dev.amend.spi.EvaluationCase;
 import dev.amend.spi.Evaluator;
-import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.GenerationRequest;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;
@@ -25,8 +25,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -81,16 +79,23 @@ public class EditService {
     });
 
     /**
-     * A validated edit, ready to run.
+     * A validated edit, ready to run. It holds leases on the method and evaluators (pinning the plugin versions
+     * it was prepared with); {@link #submit} closes them when the edit ends, or close it if it is never submitted.
      *
      * @param model      the model
      * @param order      what was asked
      * @param requests   the requests as the SPI takes them
-     * @param editor     the configured method
-     * @param evaluators the evaluators to score with
+     * @param editor     the configured method, leased from the plugin catalog
+     * @param evaluators the evaluators to score with, leased from the plugin catalog
      */
     public record Prepared(HostedModel model, EditOrder order, List<EditRequest> requests,
-                           EditorRegistry.Configured editor, List<EvaluatorProvider> evaluators) {
+                           EditorLease editor, List<EvaluatorLease> evaluators) implements AutoCloseable {
+        /** Releases the leases (the plugin versions may then be unloaded). */
+        @Override
+        public void close() {
+            evaluators.forEach(EvaluatorLease::close);
+            editor.close();
+        }
     }
 
     /**
@@ -104,7 +109,7 @@ public class EditService {
         HostedModel model = models.get(order.model());
         if (order.method() == null || order.method().isBlank()) {
             throw new InvalidRequestException("no method given: set \"method\" to one of "
-                    + String.join(", ", methods.editors().keySet()));
+                    + String.join(", ", methods.editorNames()));
         }
         if (order.facts().isEmpty()) {
             throw new InvalidRequestException("no requests given: \"requests\" needs at least one"
@@ -142,12 +147,18 @@ public class EditService {
             }
             requests.add(r);
         }
-        EditorRegistry.Configured editor = methods.configure(order.method(), m.architecture(), order.hparams());
-        List<EvaluatorProvider> evaluators = new ArrayList<>();
-        for (String name : new LinkedHashSet<>(order.evaluators() == null ? defaultEvaluators : order.evaluators())) {
-            if (!name.isBlank()) {
-                evaluators.add(methods.evaluator(name.strip()));
+        EditorLease editor = methods.leaseEditor(order.method(), m.architecture(), order.hparams());
+        List<EvaluatorLease> evaluators = new ArrayList<>();
+        try {
+            for (String name : new LinkedHashSet<>(order.evaluators() == null ? defaultEvaluators
+                    : order.evaluators())) {
+                if (!name.isBlank()) {
+                    evaluators.add(methods.leaseEvaluator(name.strip()));
+                }
             }
+        } catch (RuntimeException | Error e) {
+            new Prepared(model, order, requests, editor, evaluators).close();
+            throw e;
         }
         return new Prepared(model, order, requests, editor, evaluators);
     }
@@ -158,17 +169,27 @@ public class EditService {
         return await(submit(p, ProgressListener.NONE, () -> false));
     }
 
-    /** Returns a future of the outcome of {@code prepared}, queued on the edit thread. */
+    /**
+     * Returns a future of the outcome of {@code prepared}, queued on the edit thread; the prepared edit's leases are
+     * closed when it ends (however it ends).
+     */
     public CompletableFuture<EditOutcome> submit(Prepared prepared, ProgressListener progress,
                                                  BooleanSupplier cancelled) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<EditOutcome> future;
+        try {
+            future = CompletableFuture.supplyAsync(() -> {
             if (cancelled.getAsBoolean()) {
                 throw new CancellationException("the edit was cancelled before it started");
             }
             HostedModel model = prepared.model();
             return model.isolated() ? run(prepared, progress, cancelled)
                     : model.write(() -> run(prepared, progress, cancelled));
-        }, editThread);
+            }, editThread);
+        } catch (RuntimeException e) {
+            prepared.close();
+            throw e;
+        }
+        return future.whenComplete((outcome, error) -> prepared.close());
     }
 
     private EditOutcome run(Prepared p, ProgressListener progress, BooleanSupplier cancelled) {
@@ -185,12 +206,12 @@ public class EditService {
             cases.add(new EvaluationCase(r, answer, r.paraphrases(), f.neighbourhood(), Map.of(), Map.of()));
         }
         List<Evaluator> evaluators = new ArrayList<>();
-        for (EvaluatorProvider ep : p.evaluators()) {
+        for (EvaluatorLease ep : p.evaluators()) {
             Evaluator e = ep.create();
             cases = e.baseline(working, cases);
             evaluators.add(e);
         }
-        List<Edit> history = model.read(() -> model.ledger().entries().stream().map(LedgerEntry::edit).toList());
+        List<Edit> history = model.read(() -> model.ledger().history());
         EditContext ctx = new EditContext(p.order().seed(), progress, cancelled, AmendDirs.cache(),
                 model.statisticsCorpus(), history);
         long t1 = System.nanoTime();
@@ -221,19 +242,13 @@ public class EditService {
         info.put("after", after);
         info.put("scores", scores.stream().map(EditService::scoreMap).toList());
         info.put("seed", p.order().seed());
-        info.put("evaluators", p.evaluators().stream().map(EvaluatorProvider::name).toList());
+        info.put("evaluators", p.evaluators().stream().map(EvaluatorLease::name).toList());
+        info.put("method_origin", p.editor().origin());
         info.put("ignored_hparams", p.editor().ignored());
         info.put("seconds_edit", (t2 - t1) / 1e9);
         info.put("seconds_evaluation", (t3 - t2) / 1e9 + (t1 - t0) / 1e9);
         ctx.checkCancelled();
-        LedgerEntry entry = model.write(() -> {
-            try {
-                return model.ledger().record(edit, info);
-            } catch (IOException e) {
-                throw new UncheckedIOException("the edit could not be recorded (the model is unchanged): "
-                        + e.getMessage(), e);
-            }
-        });
+        LedgerEntry entry = model.write(() -> model.ledger().record(edit, info));
         model.syncWorking(touched);
         LOG.infof("edit %s on %s by %s: %d request(s), computed in %.2f s, scored in %.2f s", entry.id(), model.name(),
                 edit.method(), p.requests().size(), (t2 - t1) / 1e9, (t3 - t2) / 1e9 + (t1 - t0) / 1e9);
@@ -272,14 +287,8 @@ public class EditService {
             entry(model, id);
         }
         return await(editThread.submit(() -> {
-            Set<String> touched = weights(m.read(() -> m.ledger().entries()).stream().map(LedgerEntry::edit).toList());
-            RollbackResult r = m.write(() -> {
-                try {
-                    return m.ledger().rollback(ids);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            Set<String> touched = weights(m.read(() -> m.ledger().history()));
+            RollbackResult r = m.write(() -> m.ledger().rollback(ids));
             m.syncWorking(touched);
             return new Rollback(r, m.weightsHash());
         }));
@@ -293,11 +302,7 @@ public class EditService {
         HostedModel m = models.get(model);
         return m.read(() -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try {
-                m.ledger().exportPatch(ids, out);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            m.ledger().exportPatch(ids, out);
             return out.toByteArray();
         });
     }
@@ -309,13 +314,7 @@ public class EditService {
             throw new InvalidRequestException("the patch is empty: send the bytes of an exported patch file");
         }
         return await(editThread.submit(() -> {
-            List<LedgerEntry> added = m.write(() -> {
-                try {
-                    return m.ledger().importPatch(new ByteArrayInputStream(patch));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            List<LedgerEntry> added = m.write(() -> m.ledger().importPatch(new ByteArrayInputStream(patch)));
             m.syncWorking(weights(added.stream().map(LedgerEntry::edit).toList()));
             return added;
         }));

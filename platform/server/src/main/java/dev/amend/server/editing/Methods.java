@@ -1,72 +1,128 @@
 package dev.amend.server.editing;
 
-import dev.amend.runtime.editing.EditorRegistry;
-import dev.amend.spi.EditorProvider;
-import dev.amend.spi.EvaluatorProvider;
-import dev.amend.spi.Hyperparameters;
+import dev.amend.runtime.io.AmendDirs;
+import dev.amend.runtime.plugins.EditorLease;
+import dev.amend.runtime.plugins.EvaluatorLease;
+import dev.amend.runtime.plugins.MethodInfo;
+import dev.amend.runtime.plugins.PluginCatalog;
+import dev.amend.runtime.plugins.PluginEvent;
+import dev.amend.runtime.plugins.PluginInfo;
 import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.hparams.HyperparameterBinder;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.lang.reflect.RecordComponent;
-import java.util.ArrayList;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
- * The one place the host looks up editing methods and evaluators. Today they come from the class path
- * ({@link EditorRegistry#classPath()}); the plugin catalog (jars in a plugins directory, hot-swapped)
- * replaces the registry here and nowhere else.
+ * The one place the host looks up editing methods and evaluators: the plugin catalog over the class path and the
+ * jars in the plugins directory ({@code amend.plugins.dir}, {@code AMEND_PLUGINS_DIR}; default
+ * {@link AmendDirs#plugins()}), watched and hot-swapped. Every edit takes a lease on its method and evaluators, so
+ * it finishes on the versions it started with even if their jar is replaced or removed meanwhile.
  */
 @ApplicationScoped
 public class Methods {
-    private final EditorRegistry registry = EditorRegistry.classPath();
+    private static final Logger LOG = Logger.getLogger(Methods.class);
 
-    /** Returns the installed editors by name. */
-    public Map<String, EditorProvider<?>> editors() {
-        return registry.editors();
+    @ConfigProperty(name = "amend.plugins.dir")
+    Optional<Path> pluginsDir;
+
+    @ConfigProperty(name = "amend.plugins.poll-millis", defaultValue = "1000")
+    long pollMillis;
+
+    private volatile PluginCatalog catalog;
+
+    void start(@Observes StartupEvent event) {
+        catalog();
     }
 
-    /** Returns the installed evaluators by name. */
-    public Map<String, EvaluatorProvider> evaluators() {
-        return registry.evaluators();
-    }
-
-    /**
-     * Returns method {@code name} configured for {@code arch} with {@code overrides} over its defaults, or throws
-     * {@link dev.amend.spi.InvalidRequestException} naming the installed methods or the bad hyperparameters.
-     */
-    public EditorRegistry.Configured configure(String name, ModelArchitecture arch, Map<String, ?> overrides) {
-        return registry.configure(name, arch, overrides, "hparams");
-    }
-
-    /** Returns evaluator {@code name}, or throws {@link dev.amend.spi.InvalidRequestException} listing the installed ones. */
-    public EvaluatorProvider evaluator(String name) {
-        return registry.evaluator(name);
-    }
-
-    /**
-     * One hyperparameter of a method.
-     *
-     * @param name         snake_case key (as in EasyEdit files)
-     * @param type         Java type, e.g. {@code int}, {@code List<Integer>}
-     * @param defaultValue the default for the architecture asked about
-     */
-    public record HyperparameterInfo(String name, String type, Object defaultValue) {
-    }
-
-    /** Returns the hyperparameters of {@code provider} with their defaults for {@code arch}. */
-    public List<HyperparameterInfo> schema(EditorProvider<?> provider, ModelArchitecture arch) {
-        Hyperparameters defaults = provider.defaults(arch);
-        Map<String, Object> values = defaults instanceof Record r ? HyperparameterBinder.toMap(r) : Map.of();
-        List<HyperparameterInfo> out = new ArrayList<>();
-        Class<?> type = provider.hyperparameterType();
-        if (type.isRecord()) {
-            for (RecordComponent c : type.getRecordComponents()) {
-                String key = HyperparameterBinder.snake(c.getName());
-                out.add(new HyperparameterInfo(key, c.getGenericType().getTypeName()
-                        .replace("java.lang.", "").replace("java.util.", ""), values.get(key)));
-            }
+    void stop(@Observes ShutdownEvent event) {
+        PluginCatalog c = catalog;
+        if (c != null) {
+            c.close();
         }
-        return out;
+    }
+
+    /** Returns the catalog, opening it (and logging its jars) on first use. */
+    public synchronized PluginCatalog catalog() {
+        if (catalog == null) {
+            Path dir = pluginsDir.orElseGet(AmendDirs::plugins).toAbsolutePath().normalize();
+            PluginCatalog c = PluginCatalog.open(dir, java.time.Duration.ofMillis(Math.max(10, pollMillis)));
+            c.addListener(Methods::log);
+            LOG.infof("plugins directory %s (watched every %d ms): %s", dir, pollMillis,
+                    c.plugins().isEmpty() ? "no jars" : c.plugins().stream().map(Methods::summary).toList());
+            catalog = c;
+        }
+        return catalog;
+    }
+
+    private static void log(PluginEvent e) {
+        switch (e.kind()) {
+            case LOADED -> LOG.infof("plugin loaded: %s", summary(e.plugin()));
+            case FAILED -> LOG.warnf("plugin failed to load: %s", summary(e.plugin()));
+            case UNLOADED -> LOG.infof("plugin unloaded: %s (edits holding it finish on it)",
+                    e.plugin().file().getFileName());
+        }
+    }
+
+    /** Returns a one-line description of a plugin jar for the log. */
+    private static String summary(PluginInfo p) {
+        String name = p.file().getFileName().toString();
+        if (p.status() == PluginInfo.Status.FAILED) {
+            return name + " FAILED: " + p.reason();
+        }
+        List<String> provided = new java.util.ArrayList<>();
+        p.editors().forEach(x -> provided.add("editor " + x.name() + " " + x.version()));
+        p.evaluators().forEach(x -> provided.add("evaluator " + x.name() + " " + x.version()));
+        return name + " " + p.status() + " " + provided;
+    }
+
+    /** Returns the plugins directory. */
+    public Path directory() {
+        return catalog().directory();
+    }
+
+    /** Returns the names of the editors served now, sorted. */
+    public Set<String> editorNames() {
+        return new TreeSet<>(catalog().registry().editors().keySet());
+    }
+
+    /** Returns the editors served now with their origin, version and hyperparameters with the defaults for {@code arch}. */
+    public List<MethodInfo> editors(ModelArchitecture arch) {
+        return catalog().editors(arch);
+    }
+
+    /** Returns the evaluators served now with their origin, version and protocol. */
+    public List<MethodInfo> evaluators() {
+        return catalog().evaluators();
+    }
+
+    /** Returns the plugin jars with their status (LOADED or FAILED with the reason) and methods. */
+    public List<PluginInfo> plugins() {
+        return catalog().plugins();
+    }
+
+    /**
+     * Returns a lease on method {@code name} configured for {@code arch} with {@code overrides} over its defaults, or
+     * throws {@link dev.amend.spi.InvalidRequestException} naming the installed methods or the bad hyperparameters.
+     * Close the lease when the edit is done.
+     */
+    public EditorLease leaseEditor(String name, ModelArchitecture arch, Map<String, ?> overrides) {
+        return catalog().leaseEditor(name, arch, overrides, "hparams");
+    }
+
+    /**
+     * Returns a lease on evaluator {@code name}, or throws {@link dev.amend.spi.InvalidRequestException} listing the
+     * installed ones. Close the lease when the edit is done.
+     */
+    public EvaluatorLease leaseEvaluator(String name) {
+        return catalog().leaseEvaluator(name);
     }
 }

@@ -12,6 +12,12 @@ import dev.amend.server.editing.EditOutcome;
 import dev.amend.server.editing.EditService;
 import dev.amend.server.editing.Methods;
 import dev.amend.server.grpc.v1.AmendGrpc;
+import dev.amend.server.grpc.v1.InstallPluginRequest;
+import dev.amend.server.grpc.v1.ListPluginsRequest;
+import dev.amend.server.grpc.v1.ListPluginsResponse;
+import dev.amend.server.grpc.v1.PluginInfo;
+import dev.amend.server.grpc.v1.PluginRef;
+import dev.amend.server.grpc.v1.ProvidedMethod;
 import dev.amend.server.grpc.v1.DeltaInfo;
 import dev.amend.server.grpc.v1.EditEntry;
 import dev.amend.server.grpc.v1.EditPoint;
@@ -42,7 +48,9 @@ import dev.amend.server.grpc.v1.RollbackResponse;
 import dev.amend.server.grpc.v1.Score;
 import dev.amend.server.jobs.EditJob;
 import dev.amend.server.jobs.EditJobs;
-import dev.amend.server.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.server.api.PluginsResource;
+import dev.amend.server.editing.PluginDirectory;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.spi.InvalidRequestException;
@@ -75,6 +83,56 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     @Inject
     EditJobs jobs;
 
+    @Inject
+    PluginDirectory pluginDirectory;
+
+    @Override
+    @Blocking
+    public void listPlugins(ListPluginsRequest request, StreamObserver<ListPluginsResponse> out) {
+        unary(out, () -> plugins(PluginsResource.answer(methods)));
+    }
+
+    @Override
+    @Blocking
+    public void installPlugin(InstallPluginRequest request, StreamObserver<PluginInfo> out) {
+        unary(out, () -> plugin(PluginsResource.view(pluginDirectory.install(request.getFile(),
+                request.getContent().toByteArray()))));
+    }
+
+    @Override
+    @Blocking
+    public void removePlugin(PluginRef request, StreamObserver<ListPluginsResponse> out) {
+        unary(out, () -> {
+            pluginDirectory.remove(request.getFile());
+            return plugins(PluginsResource.answer(methods));
+        });
+    }
+
+    private static ListPluginsResponse plugins(ApiTypes.PluginsAnswer a) {
+        ListPluginsResponse.Builder b = ListPluginsResponse.newBuilder().setDirectory(a.directory());
+        a.plugins().forEach(p -> b.addPlugins(plugin(p)));
+        a.retired().forEach(p -> b.addRetired(plugin(p)));
+        return b.build();
+    }
+
+    private static PluginInfo plugin(ApiTypes.PluginView p) {
+        PluginInfo.Builder b = PluginInfo.newBuilder().setFile(p.file()).setStatus(p.status()).setSize(p.size())
+                .setLeases(p.leases());
+        if (p.reason() != null) {
+            b.setReason(p.reason());
+        }
+        if (p.loadedAt() != null) {
+            b.setLoadedAt(p.loadedAt());
+        }
+        if (p.sha256() != null) {
+            b.setSha256(p.sha256());
+        }
+        p.editors().forEach(x -> b.addEditors(ProvidedMethod.newBuilder().setName(x.name()).setVersion(x.version())));
+        p.evaluators().forEach(x -> b.addEvaluators(ProvidedMethod.newBuilder().setName(x.name())
+                .setVersion(x.version())));
+        return b.build();
+    }
+
     @Override
     @Blocking
     public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
@@ -100,7 +158,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
                     .setLayers(a.layers()).setHiddenSize(a.hiddenSize()).setIntermediateSize(a.intermediateSize())
                     .setVocabSize(a.vocabSize()).setMaxContext(a.maxContext()).setParameters(a.parameters())
                     .setDtype(a.dtype()).setBaseHash(m.serving().baseHash()).setWeightsHash(m.weightsHash())
-                    .setEdits(edits.entries(m.name()).size()).setSource(m.source()).setLedger(m.ledger().kind());
+                    .setEdits(edits.entries(m.name()).size()).setSource(m.source()).setLedger(m.ledgerDescription());
             for (var p : a.editPoints()) {
                 b.addEditPoints(EditPoint.newBuilder().setLayer(p.layer()).setWeight(p.weight())
                         .setInFeatures(p.inFeatures()).setOutFeatures(p.outFeatures()));
@@ -117,7 +175,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
             ListMethodsResponse.Builder b = ListMethodsResponse.newBuilder();
             for (ApiTypes.MethodView m : a.editors()) {
                 Method.Builder mb = Method.newBuilder().setName(m.name()).setVersion(m.version())
-                        .setDescription(m.description()).setDefaultsFor(m.defaultsFor());
+                        .setDescription(m.description()).setDefaultsFor(m.defaultsFor()).setOrigin(m.origin());
                 for (ApiTypes.HyperparameterView h : m.hyperparameters()) {
                     mb.addHyperparameters(Hyperparameter.newBuilder().setName(h.name()).setType(h.type())
                             .setDefaultJson(json(h.defaultValue())));
@@ -126,7 +184,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
             }
             for (ApiTypes.EvaluatorView e : a.evaluators()) {
                 b.addEvaluators(EvaluatorInfo.newBuilder().setName(e.name()).setVersion(e.version())
-                        .setProtocol(e.protocol()));
+                        .setProtocol(e.protocol()).setOrigin(e.origin()));
             }
             return b.build();
         });
@@ -172,9 +230,16 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     public void rollbackEdits(RollbackRequest request, StreamObserver<RollbackResponse> out) {
         unary(out, () -> {
             EditService.Rollback r = edits.rollback(request.getModel(), request.getIdsList());
-            return RollbackResponse.newBuilder().addAllRolledBack(r.result().rolledBack())
-                    .setRecomputed(r.result().recomputed()).setNote(r.result().note())
-                    .setWeightsHash(r.weightsHash()).build();
+            ApiTypes.RollbackAnswer a = Views.rollback(r.result(), r.weightsHash());
+            RollbackResponse.Builder b = RollbackResponse.newBuilder().addAllRolledBack(a.rolledBack())
+                    .setRecomputed(a.recomputed()).setNote(a.note()).setWeightsHash(a.weightsHash())
+                    .setRecomputedFromBase(a.recomputedFromBase()).addAllRestoredWeights(a.restoredWeights())
+                    .addAllReapplied(a.reapplied()).addAllComputedOnTopOfRemoved(a.computedOnTopOfRemoved())
+                    .setRemaining(a.remaining());
+            if (a.warning() != null) {
+                b.setWarning(a.warning());
+            }
+            return b.build();
         });
     }
 

@@ -17,7 +17,8 @@ import java.util.Set;
 @ApplicationScoped
 public class GrpcAuthInterceptor implements ServerInterceptor {
     /** The calls that change something. */
-    static final Set<String> MUTATING = Set.of("Edit", "SubmitEditJob", "CancelJob", "RollbackEdits", "ImportPatch");
+    static final Set<String> MUTATING = Set.of("Edit", "SubmitEditJob", "CancelJob", "RollbackEdits", "ImportPatch",
+            "InstallPlugin", "RemovePlugin");
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 

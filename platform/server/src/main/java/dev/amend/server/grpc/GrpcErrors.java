@@ -27,6 +27,9 @@ final class GrpcErrors {
             status = Status.NOT_FOUND;
         } else if (e instanceof AccessDeniedException a) {
             status = a.unconfigured() ? Status.PERMISSION_DENIED : Status.UNAUTHENTICATED;
+        } else if (e instanceof dev.amend.runtime.ledger.LedgerCorruptException) {
+            LOG.error("edit ledger damaged", e);
+            status = Status.DATA_LOSS;
         } else if (e instanceof CancellationException) {
             status = Status.CANCELLED;
         } else {

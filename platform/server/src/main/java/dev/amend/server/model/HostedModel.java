@@ -1,7 +1,7 @@
 package dev.amend.server.model;
 
 import dev.amend.runtime.model.Transformer;
-import dev.amend.server.ledger.Ledger;
+import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.spi.kit.TextCorpus;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,7 +25,7 @@ public final class HostedModel implements AutoCloseable {
     private final String source;
     private final Transformer serving;
     private final Transformer working;
-    private final Ledger ledger;
+    private final EditLedger ledger;
     private final TextCorpus statisticsCorpus;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -36,10 +36,10 @@ public final class HostedModel implements AutoCloseable {
      * @param source           where the weights came from (for describe)
      * @param serving          the weights generation reads
      * @param working          the weights edits are computed on ({@code serving} itself when not isolated)
-     * @param ledger           the edits applied to {@code serving}
+     * @param ledger           the durable ledger of the edits applied to {@code serving} (already replayed)
      * @param statisticsCorpus text for layer statistics; may be null
      */
-    public HostedModel(String name, String source, Transformer serving, Transformer working, Ledger ledger,
+    public HostedModel(String name, String source, Transformer serving, Transformer working, EditLedger ledger,
                        TextCorpus statisticsCorpus) {
         this.name = name;
         this.source = source;
@@ -74,9 +74,14 @@ public final class HostedModel implements AutoCloseable {
         return working != serving;
     }
 
-    /** Returns the model's ledger; call it under {@link #write}. */
-    public Ledger ledger() {
+    /** Returns the model's durable ledger; call its changing operations under {@link #write}. */
+    public EditLedger ledger() {
         return ledger;
+    }
+
+    /** Returns what kind of ledger the model has and where it lives, for describe: {@code durable (<directory>)}. */
+    public String ledgerDescription() {
+        return "durable (" + ledger.directory().toAbsolutePath() + ")";
     }
 
     /** Returns the text layer statistics are collected from; may be null. */
@@ -146,8 +151,6 @@ public final class HostedModel implements AutoCloseable {
         write(() -> {
             try {
                 ledger.close();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
             } finally {
                 if (isolated()) {
                     working.close();

@@ -5,8 +5,8 @@ import dev.amend.demo.DemoModel;
 import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.server.ledger.InMemoryLedger;
-import dev.amend.server.ledger.Ledger;
+import dev.amend.runtime.ledger.EditLedger;
+import dev.amend.runtime.ledger.LedgerException;
 import dev.amend.spi.kit.TextCorpus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -97,21 +97,43 @@ public class HostedModels {
     }
 
     private void add(String name, String source, Transformer serving, Transformer working, TextCorpus corpus) {
-        models.put(name, new HostedModel(name, source, serving, working, openLedger(name, serving), corpus));
+        HostedModel m = new HostedModel(name, source, serving, working, openLedger(name, serving), corpus);
+        models.put(name, m);
+        java.util.Set<String> touched = new java.util.TreeSet<>();
+        m.ledger().history().forEach(e -> e.deltas().forEach(d -> touched.add(d.weight())));
+        m.syncWorking(touched);
     }
 
     /**
-     * Returns the ledger of model {@code name} under the data directory. TEMPORARY ADAPTER: the in-memory
-     * ledger until the runtime's durable {@code EditLedger.open(dataDir, model)} replaces it here.
+     * Returns the durable ledger of model {@code name} under the data directory, after it replayed the acknowledged
+     * edits onto {@code serving}. A ledger that cannot be opened safely (damaged, written for another base model,
+     * open in another process) stops the host from starting: serving the model without its acknowledged edits
+     * would silently answer with the knowledge those edits replaced.
      */
-    private Ledger openLedger(String name, Transformer serving) {
+    private EditLedger openLedger(String name, Transformer serving) {
         try {
-            Files.createDirectories(dataDir.resolve("models").resolve(name));
+            Files.createDirectories(dataDir);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot create the data directory " + dataDir
                     + ": set amend.data-dir (./amend serve --data-dir DIR) to a writable folder", e);
         }
-        return new InMemoryLedger(serving);
+        EditLedger ledger;
+        try {
+            ledger = EditLedger.open(dataDir, serving);
+        } catch (LedgerException e) {
+            throw new IllegalStateException("model " + name + ": its edit ledger cannot be opened, so the host does not"
+                    + " start (it would serve the model without its acknowledged edits): " + e.getMessage(), e);
+        }
+        EditLedger.Recovery r = ledger.recovery();
+        if (r.created()) {
+            LOG.infof("model %s: new durable ledger in %s", name, ledger.directory());
+        } else {
+            LOG.infof("model %s: durable ledger in %s: replayed %d acknowledged edit(s) in %.2f s%s%s", name,
+                    ledger.directory(), r.replayedEdits(), r.replaySeconds(),
+                    r.tornBytes() > 0 ? "; dropped a torn last journal line of " + r.tornBytes() + " bytes" : "",
+                    r.removedFiles().isEmpty() ? "" : "; removed " + r.removedFiles());
+        }
+        return ledger;
     }
 
     void stop(@Observes ShutdownEvent event) {
