@@ -85,7 +85,12 @@ class ContainerStartTest {
             assertEquals("/q/health/live", live);
             given().port(port).get(ready).then().statusCode(200).body("status", equalTo("UP"));
             given().port(port).get(live).then().statusCode(200);
-            assertTrue(Files.isDirectory(data.resolve("models/demo")), "the ledger's folder is under the data volume");
+            assertTrue(Files.list(data).anyMatch(p -> p.getFileName().toString().startsWith("demo-")
+                    && Files.isRegularFile(p.resolve("journal.jsonl"))), "the ledger's journal is under the data volume");
+            given().port(port).get("/api/v1/models/demo").then().statusCode(200)
+                    .body("ledger", containsString(data.toAbsolutePath().toString()));
+            given().port(port).get("/api/v1/plugins").then().statusCode(200)
+                    .body("directory", equalTo(plugins.toAbsolutePath().normalize().toString()));
             assertTrue(Files.list(cache).anyMatch(p -> p.getFileName().toString().startsWith("demo-")),
                     "the demo model is unpacked into the cache volume");
             given().port(port).get("/api/v1/models").then().statusCode(200);

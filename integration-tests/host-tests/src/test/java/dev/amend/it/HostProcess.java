@@ -62,11 +62,20 @@ public final class HostProcess implements AutoCloseable {
         }
     }
 
-    /** Returns the command that starts the packaged host on {@code port} with {@code dataDir}, plus {@code extra} system properties. */
+    /** Returns the plugins directory a host started by {@link #withToken} on {@code dataDir} watches: {@code <dataDir>-plugins}. */
+    public static Path pluginsDir(Path dataDir) {
+        return dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + "-plugins");
+    }
+
+    /**
+     * Returns the command that starts the packaged host on {@code port} with {@code dataDir} and {@link #pluginsDir}
+     * (polled every 200 ms), plus {@code extra} system properties.
+     */
     public static List<String> command(int port, Path dataDir, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx2g", "-Dai.djl.offline=true",
                 "-Dai.djl.pytorch.num_interop_threads=1", "-Dquarkus.http.port=" + port,
-                "-Damend.data-dir=" + dataDir.toAbsolutePath()));
+                "-Damend.data-dir=" + dataDir.toAbsolutePath(), "-Damend.plugins.dir=" + pluginsDir(dataDir),
+                "-Damend.plugins.poll-millis=200"));
         cmd.addAll(List.of(extra));
         cmd.addAll(List.of("-jar", appDir().resolve("quarkus-run.jar").toString()));
         return cmd;

@@ -60,8 +60,23 @@ class RestApiTest {
     }
 
     @Test
+    void listsThePluginsDirectoryAndRefusesUploadsWithoutTheToken() {
+        given().get("/api/v1/plugins").then().statusCode(200)
+                .body("directory", containsString("amend-plugins")).body("plugins.size()", equalTo(0));
+        given().contentType("application/octet-stream").body(new byte[] {1, 2})
+                .post("/api/v1/plugins?file=a.jar").then().statusCode(401);
+        given().delete("/api/v1/plugins/a.jar").then().statusCode(401);
+        given().header("Authorization", TOKEN).delete("/api/v1/plugins/a.jar").then().statusCode(404)
+                .body("message", containsString("no plugin jar a.jar"));
+        given().header("Authorization", TOKEN).contentType("application/octet-stream").body(new byte[] {1, 2})
+                .post("/api/v1/plugins").then().statusCode(400).body("message", containsString("?file="));
+        given().get("/api/v1/models/demo").then().statusCode(200).body("ledger", containsString("durable ("));
+    }
+
+    @Test
     void listsMethodsWithDefaultsAndEvaluators() {
         given().get("/api/v1/methods").then().statusCode(200)
+                .body("editors.find { it.name == 'rome' }.origin", equalTo("classpath"))
                 .body("editors.name", hasItem("rome"))
                 .body("editors.name", hasItem("memit"))
                 .body("evaluators.name", hasItem("counterfact"))
@@ -107,6 +122,9 @@ class RestApiTest {
 
         given().header("Authorization", TOKEN).delete("/api/v1/models/demo/edits/" + id).then().statusCode(200)
                 .body("rolledBack", equalTo(List.of(id)))
+                .body("recomputedFromBase", equalTo(true))
+                .body("restoredWeights", hasItem(r.path("edit.deltas[0].weight").toString()))
+                .body("note", containsString("restored from the base model"))
                 .body("weightsHash", equalTo(before));
         given().get("/api/v1/models/demo/edits/" + id).then().statusCode(404).body("error", equalTo("not_found"));
 

@@ -54,6 +54,19 @@ class ValidationTest {
         }
     }
 
+    /** Returns an empty patch (a zip with patch.json first, as the ledger exports) claiming base model hash {@code baseHash}. */
+    static byte[] patchFor(String baseHash) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("patch.json"));
+            zip.write(("{\"format\": \"amend-patch\", \"version\": 1, \"model\": \"demo\", \"base_hash\": \""
+                    + baseHash + "\", \"exported\": \"2026-01-01T00:00:00Z\", \"edits\": []}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void badEditsAreRefusedWithAClearMessageAndTheWeightsUnchanged() throws java.io.IOException {
         String before = RestApiTest.weightsHash();
@@ -78,7 +91,7 @@ class ValidationTest {
                 .post("/api/v1/models/nosuchmodel/edits").then().statusCode(404)
                 .body("message", allOf(containsString("nosuchmodel"), containsString("demo")));
         given().header("Authorization", RestApiTest.TOKEN).contentType("application/octet-stream")
-                .body("{\"format\": \"amend-patch-json/1\", \"base_hash\": \"0000\", \"edits\": []}".getBytes())
+                .body(patchFor("0000"))
                 .post("/api/v1/models/demo/patches").then().statusCode(400)
                 .body("message", containsString("same base model"));
         given().header("Authorization", RestApiTest.TOKEN).contentType("application/octet-stream")
