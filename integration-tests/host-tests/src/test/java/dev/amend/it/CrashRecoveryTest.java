@@ -88,6 +88,8 @@ class CrashRecoveryTest {
             assertTrue(after.size() <= acknowledged.size() + 1,
                     "at most the edit in flight at the kill was recorded besides the acknowledged ones: " + after);
             String last = acknowledged.get(acknowledged.size() - 1);
+            System.out.printf("CrashRecoveryTest: %d edit(s) after the restart (%d acknowledged)%n", after.size(),
+                    acknowledged.size());
             if (after.size() == acknowledged.size() && hashAfter.containsKey(last)) {
                 assertEquals(hashAfter.get(last), describe(restarted).get("weightsHash"),
                         "the weights after the restart are the acknowledged weights before the crash, bit for bit");
