@@ -1,11 +1,14 @@
 package dev.amend.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A host killed with SIGKILL during a stream of edits restarts on the same data directory with exactly the
  * acknowledged edits (plus at most the one in flight, whose client never heard back), and its weights match the
- * weights of the acknowledged state before the crash bit for bit.
+ * weights of the acknowledged state before the crash bit for bit. A journal damaged afterwards stops the host from
+ * starting, with the ledger's message in its log.
  */
 class CrashRecoveryTest {
     private static final String[][] FACTS = {
@@ -40,7 +44,7 @@ class CrashRecoveryTest {
 
     static String edit(HostProcess host, String subject, String target) {
         return at(host).header("Authorization", "Bearer " + HostProcess.TOKEN).contentType(ContentType.JSON)
-                .body(Map.of("method", "rome", "hparams", Map.of("v_num_grad_steps", 10), "evaluators", List.of(),
+                .body(Map.of("method", "rome", "hparams", Map.of("v_num_grad_steps", 2), "evaluators", List.of(),
                         "requests", List.of(Map.of("prompt", "The capital of {} is", "subject", subject,
                                 "target", target))))
                 .post("/api/v1/models/demo/edits").then().statusCode(201).extract().path("id");
@@ -73,7 +77,7 @@ class CrashRecoveryTest {
             while (acknowledged.size() < 2 && !stream.isDone()) {
                 Thread.sleep(20);
             }
-            long delay = 50 + random.nextInt(1500);
+            long delay = 50 + random.nextInt(1000);
             Thread.sleep(delay);
             host.kill();
             stream.exceptionally(e -> null).join();
@@ -109,5 +113,20 @@ class CrashRecoveryTest {
                         + " acknowledged before the crash, bit for bit (seed " + seed + ")");
             }
         }
+        // damage a complete, acknowledged journal line: the host refuses to start and says why and where
+        Path journal;
+        try (var dirs = Files.list(data)) {
+            journal = dirs.filter(p -> p.getFileName().toString().startsWith("demo-")).findFirst().orElseThrow()
+                    .resolve("journal.jsonl");
+        }
+        List<String> lines = Files.readAllLines(journal, StandardCharsets.UTF_8);
+        lines.set(1, lines.get(1).replace("The capital of {} is", "The capital of {} was"));
+        Files.write(journal, lines, StandardCharsets.UTF_8);
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> HostProcess.withToken(data)
+                .close());
+        assertTrue(refused.getMessage().contains("exited"), refused.getMessage());
+        String log = Files.readString(data.resolveSibling(data.getFileName() + "-host.log"), StandardCharsets.UTF_8);
+        assertTrue(log.contains("model demo: its edit ledger cannot be opened") && log.contains("journal.jsonl"),
+                "the host's log says which ledger file is damaged:\n" + refused.getMessage());
     }
 }

@@ -178,12 +178,12 @@ public class EditService {
         CompletableFuture<EditOutcome> future;
         try {
             future = CompletableFuture.supplyAsync(() -> {
-            if (cancelled.getAsBoolean()) {
-                throw new CancellationException("the edit was cancelled before it started");
-            }
-            HostedModel model = prepared.model();
-            return model.isolated() ? run(prepared, progress, cancelled)
-                    : model.write(() -> run(prepared, progress, cancelled));
+                if (cancelled.getAsBoolean()) {
+                    throw new CancellationException("the edit was cancelled before it started");
+                }
+                HostedModel model = prepared.model();
+                return model.isolated() ? run(prepared, progress, cancelled)
+                        : model.write(() -> run(prepared, progress, cancelled));
             }, editThread);
         } catch (RuntimeException e) {
             prepared.close();
