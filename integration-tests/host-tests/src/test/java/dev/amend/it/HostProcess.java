@@ -73,7 +73,10 @@ public final class HostProcess implements AutoCloseable {
      */
     public static List<String> command(int port, Path dataDir, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx2g", "-Dai.djl.offline=true",
-                "-Dai.djl.pytorch.num_interop_threads=1", "-Dquarkus.http.port=" + port,
+                "-Dai.djl.pytorch.num_interop_threads=1",
+                // as ./amend serve: half the cores per PyTorch operation (its threads spin while they wait)
+                "-Dai.djl.pytorch.num_threads=" + Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+                "-Dquarkus.http.port=" + port,
                 "-Damend.data-dir=" + dataDir.toAbsolutePath(), "-Damend.plugins.dir=" + pluginsDir(dataDir),
                 "-Damend.plugins.poll-millis=200"));
         cmd.addAll(List.of(extra));

@@ -182,7 +182,6 @@ class PluginHotSwapTest {
         assertEquals("succeeded", done.get("state"), "the job finished: " + done);
         assertEquals("1.0.0", ((Map<?, ?>) ((Map<?, ?>) done.get("result")).get("edit")).get("methodVersion"),
                 "the job leased version 1.0.0 when it was submitted and finished on it");
-        edit(METHOD).statusCode(201).body("edit.methodVersion", equalTo("2.0.0"));
     }
 
     @Test
