@@ -1,0 +1,25 @@
+package dev.amend.server;
+
+import dev.amend.server.model.HostedModels;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready once every configured model is loaded (its ledger replayed). */
+@Readiness
+@ApplicationScoped
+public class HostReadiness implements HealthCheck {
+    @Inject
+    HostedModels models;
+
+    /** Returns UP with the served models' names once they are loaded, DOWN before. */
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("models")
+                .status(models.ready())
+                .withData("models", String.join(",", models.all().stream().map(m -> m.name()).toList()))
+                .build();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.amend.server.api;
+
+import dev.amend.runtime.plugins.PluginInfo;
+import dev.amend.server.api.ApiTypes.PluginView;
+import dev.amend.server.api.ApiTypes.PluginsAnswer;
+import dev.amend.server.api.ApiTypes.ProvidedView;
+import dev.amend.server.editing.Methods;
+import dev.amend.server.editing.PluginDirectory;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * The plugins directory: list the jars (LOADED, or FAILED with the reason), upload a jar (the body is its bytes; the
+ * file name in {@code ?file=} or the {@code X-Plugin-File} header) and delete one. Uploads and deletes need the
+ * bearer token; they take effect at once, and edits already running finish on the version they started with.
+ */
+@Path("/api/v1/plugins")
+@Produces(MediaType.APPLICATION_JSON)
+public class PluginsResource {
+    @Inject
+    Methods methods;
+
+    @Inject
+    PluginDirectory directory;
+
+    /** Returns the plugins directory and its jars. */
+    @GET
+    public PluginsAnswer list() {
+        return answer(methods);
+    }
+
+    /** Installs a jar: 201 with its account (LOADED); 400 with the reason when it cannot load (nothing kept). */
+    @POST
+    @Consumes({MediaType.APPLICATION_OCTET_STREAM, "application/java-archive", "application/zip"})
+    public Response install(@QueryParam("file") String file, @HeaderParam("X-Plugin-File") String header,
+                            byte[] jar) {
+        String name = file != null && !file.isBlank() ? file : header;
+        PluginView v = view(directory.install(name, jar));
+        return Response.created(URI.create("/api/v1/plugins/" + v.file())).entity(v).build();
+    }
+
+    /** Deletes a jar; returns the plugins left. Its methods are no longer offered to new edits. */
+    @DELETE
+    @Path("/{file}")
+    public PluginsAnswer remove(@PathParam("file") String file) {
+        directory.remove(file);
+        return answer(methods);
+    }
+
+    /** Returns the listing of the catalog behind {@code methods}. */
+    public static PluginsAnswer answer(Methods methods) {
+        return new PluginsAnswer(methods.directory().toString(), methods.plugins().stream().map(PluginsResource::view)
+                .toList(), methods.catalog().retired().stream().map(PluginsResource::view).toList());
+    }
+
+    /** Returns the view of one jar. */
+    public static PluginView view(PluginInfo p) {
+        return new PluginView(p.file().getFileName().toString(), p.status().name(), p.reason(), provided(p.editors()),
+                provided(p.evaluators()), p.loadedAt() == null ? null : p.loadedAt().toString(), p.size(), p.sha256(),
+                p.leases());
+    }
+
+    private static List<ProvidedView> provided(List<PluginInfo.Provided> list) {
+        return list.stream().map(x -> new ProvidedView(x.name(), x.version())).toList();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.amend.server.jobs;
+
+import dev.amend.server.editing.EditOutcome;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/** An edit running in the background: its state, progress and, at the end, its outcome or error. */
+public final class EditJob {
+    /** Where a job is in its life. */
+    public enum State {
+        /** Waiting for the edit thread. */
+        QUEUED,
+        /** Being computed. */
+        RUNNING,
+        /** Recorded and scored; the outcome is set. */
+        SUCCEEDED,
+        /** Stopped by an error; the error is set. */
+        FAILED,
+        /** Stopped on request; the model is unchanged. */
+        CANCELLED;
+
+        /** Returns true for the states a job does not leave. */
+        public boolean terminal() {
+            return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+        }
+    }
+
+    /**
+     * A job at one moment.
+     *
+     * @param id         job id
+     * @param model      model name
+     * @param method     method name
+     * @param state      state
+     * @param stage      current progress stage (empty before any)
+     * @param done       units done in the stage
+     * @param total      units in the stage
+     * @param outcome    the edit when succeeded, else null
+     * @param error      the reason when failed or cancelled, else null
+     * @param errorKind  {@code invalid_request}, {@code cancelled} or {@code internal} when failed, else null
+     * @param createdAt  when it was submitted
+     * @param finishedAt when it ended, else null
+     */
+    public record Snapshot(String id, String model, String method, State state, String stage, long done, long total,
+                           EditOutcome outcome, String error, String errorKind, Instant createdAt,
+                           Instant finishedAt) {
+    }
+
+    private final String id;
+    private final String model;
+    private final String method;
+    private final Instant createdAt = Instant.now();
+    private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean cancelRequested;
+    private State state = State.QUEUED;
+    private String stage = "";
+    private long done;
+    private long total;
+    private EditOutcome outcome;
+    private String error;
+    private String errorKind;
+    private Instant finishedAt;
+
+    EditJob(String id, String model, String method) {
+        this.id = id;
+        this.model = model;
+        this.method = method;
+    }
+
+    /** Returns the job's id. */
+    public String id() {
+        return id;
+    }
+
+    /** Returns the job's state now. */
+    public synchronized Snapshot snapshot() {
+        return new Snapshot(id, model, method, state, stage, done, total, outcome, error, errorKind, createdAt,
+                finishedAt);
+    }
+
+    /** Returns true once cancellation was asked for. */
+    public boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    /** Asks the job to stop (a queued job stops before starting, a running one at its next check). */
+    public void requestCancel() {
+        cancelRequested = true;
+    }
+
+    /** Registers {@code listener} for every change; returns a handle that unregisters it. */
+    public Runnable listen(Consumer<Snapshot> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    void progress(String newStage, long newDone, long newTotal) {
+        synchronized (this) {
+            if (state.terminal()) {
+                return;
+            }
+            state = State.RUNNING;
+            stage = newStage;
+            done = newDone;
+            total = newTotal;
+        }
+        publish();
+    }
+
+    void started() {
+        synchronized (this) {
+            if (state != State.QUEUED) {
+                return;
+            }
+            state = State.RUNNING;
+            stage = "starting";
+        }
+        publish();
+    }
+
+    void succeeded(EditOutcome result) {
+        synchronized (this) {
+            state = State.SUCCEEDED;
+            outcome = result;
+            finishedAt = Instant.now();
+        }
+        publish();
+    }
+
+    void failed(State end, String kind, String message) {
+        synchronized (this) {
+            state = end;
+            errorKind = kind;
+            error = message;
+            finishedAt = Instant.now();
+        }
+        publish();
+    }
+
+    private void publish() {
+        Snapshot s = snapshot();
+        for (Consumer<Snapshot> l : listeners) {
+            l.accept(s);
+        }
+    }
+}

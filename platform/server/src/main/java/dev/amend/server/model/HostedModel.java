@@ -1,0 +1,163 @@
+package dev.amend.server.model;
+
+import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.ledger.EditLedger;
+import dev.amend.spi.kit.TextCorpus;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+/**
+ * One served model. Generation reads {@link #serving()} under the read lock; weight changes (recording,
+ * rolling back, importing edits) take the write lock, so a generation sees the weights before or after
+ * a change, never between. Edits are computed on {@link #working()}: a second copy of the weights when
+ * edits are isolated (then generation never waits for an edit's computation), else the serving model
+ * itself, and then the whole edit holds the write lock.
+ */
+public final class HostedModel implements AutoCloseable {
+    private final String name;
+    private final String source;
+    private final Transformer serving;
+    private final Transformer working;
+    private final EditLedger ledger;
+    private final TextCorpus statisticsCorpus;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    /**
+     * Creates a served model.
+     *
+     * @param name             the name in the API
+     * @param source           where the weights came from (for describe)
+     * @param serving          the weights generation reads
+     * @param working          the weights edits are computed on ({@code serving} itself when not isolated)
+     * @param ledger           the durable ledger of the edits applied to {@code serving} (already replayed)
+     * @param statisticsCorpus text for layer statistics; may be null
+     */
+    public HostedModel(String name, String source, Transformer serving, Transformer working, EditLedger ledger,
+                       TextCorpus statisticsCorpus) {
+        this.name = name;
+        this.source = source;
+        this.serving = serving;
+        this.working = working;
+        this.ledger = ledger;
+        this.statisticsCorpus = statisticsCorpus;
+    }
+
+    /** Returns the model's name in the API. */
+    public String name() {
+        return name;
+    }
+
+    /** Returns where the weights came from. */
+    public String source() {
+        return source;
+    }
+
+    /** Returns the weights generation reads; hold {@link #read} around any use. */
+    public Transformer serving() {
+        return serving;
+    }
+
+    /** Returns the weights edits are computed on (only the edit thread touches them). */
+    public Transformer working() {
+        return working;
+    }
+
+    /** Returns true when edits are computed on a separate copy of the weights. */
+    public boolean isolated() {
+        return working != serving;
+    }
+
+    /** Returns the model's durable ledger; call its changing operations under {@link #write}. */
+    public EditLedger ledger() {
+        return ledger;
+    }
+
+    /** Returns what kind of ledger the model has and where it lives, for describe: {@code durable (<directory>)}. */
+    public String ledgerDescription() {
+        return "durable (" + ledger.directory().toAbsolutePath() + ")";
+    }
+
+    /** Returns the text layer statistics are collected from; may be null. */
+    public TextCorpus statisticsCorpus() {
+        return statisticsCorpus;
+    }
+
+    /** Returns what {@code work} returns, run under the read lock (concurrently with other readers). */
+    public <T> T read(Supplier<T> work) {
+        lock.readLock().lock();
+        try {
+            return work.get();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Returns what {@code work} returns, run under the write lock (alone). */
+    public <T> T write(Supplier<T> work) {
+        lock.writeLock().lock();
+        try {
+            return work.get();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Returns the SHA-256 of the serving weights now, hashed as the base hash is (equal to it with no edit applied). */
+    public String weightsHash() {
+        return read(() -> digest(serving));
+    }
+
+    /** Copies the named weights from the serving model into the working copy (no-op when not isolated). */
+    public void syncWorking(Collection<String> weightNames) {
+        if (!isolated()) {
+            return;
+        }
+        read(() -> {
+            for (String n : new TreeSet<>(weightNames)) {
+                working.setWeight(n, serving.weight(n));
+            }
+            return null;
+        });
+    }
+
+    /** Returns the SHA-256 over the weights in name order, float32 little-endian, as {@link Transformer#baseHash()}. */
+    public static String digest(Transformer model) {
+        MessageDigest d;
+        try {
+            d = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (String n : new TreeSet<>(model.weightNames())) {
+            float[] v = model.weight(n).toFloatArray();
+            d.update(n.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            ByteBuffer bb = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            bb.asFloatBuffer().put(v);
+            d.update(bb);
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /** Closes the ledger and frees both copies of the weights. */
+    @Override
+    public void close() throws Exception {
+        write(() -> {
+            try {
+                ledger.close();
+            } finally {
+                if (isolated()) {
+                    working.close();
+                }
+                serving.close();
+            }
+            return null;
+        });
+    }
+}

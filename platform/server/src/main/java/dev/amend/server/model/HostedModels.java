@@ -1,0 +1,173 @@
+package dev.amend.server.model;
+
+import ai.djl.Device;
+import dev.amend.demo.DemoModel;
+import dev.amend.runtime.io.Devices;
+import dev.amend.runtime.io.ModelLoader;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.ledger.EditLedger;
+import dev.amend.runtime.ledger.LedgerException;
+import dev.amend.spi.kit.TextCorpus;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The models this host serves, by name: the demo model (unless {@code amend.demo.enabled=false}) and the
+ * checkpoints listed in {@code amend.models} ({@code name=path} or a path, named after its directory or
+ * file): Hugging Face directories, or llama2.c {@code .bin} files with their {@code tok*.bin} beside them.
+ * A served model's layer statistics come from {@code amend.corpus.<name>} (a local text file; the demo
+ * model uses its own training text); without one, methods that need statistics refuse to edit it. Loaded at startup; each has its own ledger under {@code amend.data-dir}.
+ */
+@ApplicationScoped
+public class HostedModels {
+    private static final Logger LOG = Logger.getLogger(HostedModels.class);
+
+    @ConfigProperty(name = "amend.demo.enabled", defaultValue = "true")
+    boolean demoEnabled;
+
+    @ConfigProperty(name = "amend.models")
+    Optional<List<String>> extraModels;
+
+    @ConfigProperty(name = "amend.device", defaultValue = "cpu")
+    String device;
+
+    @ConfigProperty(name = "amend.edit.isolate", defaultValue = "true")
+    boolean isolate;
+
+    @ConfigProperty(name = "amend.data-dir")
+    Path dataDir;
+
+    private final Map<String, HostedModel> models = new LinkedHashMap<>();
+    private volatile boolean ready;
+
+    void start(@Observes StartupEvent event) {
+        Device dev = Devices.parse(device);
+        if (demoEnabled) {
+            Transformer demo = DemoModel.load(dev);
+            add("demo", "the embedded demo model (" + DemoModel.directory() + ")", demo,
+                    isolate ? DemoModel.load(dev) : demo, DemoModel.statisticsCorpus());
+        }
+        for (String spec : extraModels.orElse(List.of())) {
+            if (spec.isBlank()) {
+                continue;
+            }
+            int eq = spec.indexOf('=');
+            Path path = Path.of(eq > 0 ? spec.substring(eq + 1).strip() : spec.strip());
+            String name = eq > 0 ? spec.substring(0, eq).strip() : path.getFileName().toString().replaceFirst("\\.bin$", "");
+            if (models.containsKey(name)) {
+                throw new IllegalStateException("amend.models names model \"" + name + "\" twice: give each a distinct"
+                        + " name (name=path)");
+            }
+            Path tokenizer = llama2cTokenizer(path);
+            Transformer serving = ModelLoader.load(path, tokenizer, dev);
+            TextCorpus corpus = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                    .getOptionalValue("amend.corpus." + name, String.class).map(f -> TextCorpus.read(Path.of(f)))
+                    .orElse(null);
+            add(name, path.toAbsolutePath().toString(), serving,
+                    isolate ? ModelLoader.load(path, tokenizer, dev) : serving, corpus);
+        }
+        ready = true;
+        LOG.infof("serving %s (edits %s; data in %s)", models.keySet(),
+                isolate ? "computed on a separate copy of the weights" : "computed under the write lock", dataDir);
+    }
+
+    /** Returns the {@code tok*.bin} beside a llama2.c checkpoint (the first by name), or null for other formats. */
+    private static Path llama2cTokenizer(Path model) {
+        if (!Files.isRegularFile(model) || !model.getFileName().toString().endsWith(".bin")) {
+            return null;
+        }
+        try (var files = Files.list(model.toAbsolutePath().getParent())) {
+            return files.filter(f -> f.getFileName().toString().matches("tok.*\\.bin")).sorted().findFirst()
+                    .orElse(null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void add(String name, String source, Transformer serving, Transformer working, TextCorpus corpus) {
+        HostedModel m = new HostedModel(name, source, serving, working, openLedger(name, serving), corpus);
+        models.put(name, m);
+        java.util.Set<String> touched = new java.util.TreeSet<>();
+        m.ledger().history().forEach(e -> e.deltas().forEach(d -> touched.add(d.weight())));
+        m.syncWorking(touched);
+    }
+
+    /**
+     * Returns the durable ledger of model {@code name} under the data directory, after it replayed the acknowledged
+     * edits onto {@code serving}. A ledger that cannot be opened safely (damaged, written for another base model,
+     * open in another process) stops the host from starting: serving the model without its acknowledged edits
+     * would silently answer with the knowledge those edits replaced.
+     */
+    private EditLedger openLedger(String name, Transformer serving) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the data directory " + dataDir
+                    + ": set amend.data-dir (./amend serve --data-dir DIR) to a writable folder", e);
+        }
+        EditLedger ledger;
+        try {
+            ledger = EditLedger.open(dataDir, serving);
+        } catch (LedgerException e) {
+            throw new IllegalStateException("model " + name + ": its edit ledger cannot be opened, so the host does not"
+                    + " start (it would serve the model without its acknowledged edits): " + e.getMessage(), e);
+        }
+        EditLedger.Recovery r = ledger.recovery();
+        if (r.created()) {
+            LOG.infof("model %s: new durable ledger in %s", name, ledger.directory());
+        } else {
+            LOG.infof("model %s: durable ledger in %s: replayed %d acknowledged edit(s) in %.2f s%s%s", name,
+                    ledger.directory(), r.replayedEdits(), r.replaySeconds(),
+                    r.tornBytes() > 0 ? "; dropped a torn last journal line of " + r.tornBytes() + " bytes" : "",
+                    r.removedFiles().isEmpty() ? "" : "; removed " + r.removedFiles());
+        }
+        return ledger;
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        for (HostedModel m : models.values()) {
+            try {
+                m.close();
+            } catch (Exception e) {
+                LOG.warnf(e, "closing %s", m.name());
+            }
+        }
+        models.clear();
+    }
+
+    /** Returns true once every configured model is loaded. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /** Returns the served models in configuration order. */
+    public Collection<HostedModel> all() {
+        return List.copyOf(models.values());
+    }
+
+    /** Returns the model called {@code name}, or throws {@link UnknownModelException} listing the served ones. */
+    public HostedModel get(String name) {
+        HostedModel m = models.get(name);
+        if (m == null) {
+            throw new UnknownModelException(name, new ArrayList<>(models.keySet()));
+        }
+        return m;
+    }
+
+    /** Returns the data directory. */
+    public Path dataDir() {
+        return dataDir;
+    }
+}

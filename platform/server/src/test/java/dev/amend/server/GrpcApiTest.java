@@ -1,0 +1,135 @@
+package dev.amend.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.amend.server.grpc.v1.AmendGrpc;
+import dev.amend.server.grpc.v1.EditRef;
+import dev.amend.server.grpc.v1.EditRequest;
+import dev.amend.server.grpc.v1.EditResponse;
+import dev.amend.server.grpc.v1.ExportPatchRequest;
+import dev.amend.server.grpc.v1.FactRequest;
+import dev.amend.server.grpc.v1.GenerateRequest;
+import dev.amend.server.grpc.v1.ImportPatchRequest;
+import dev.amend.server.grpc.v1.Job;
+import dev.amend.server.grpc.v1.JobRef;
+import dev.amend.server.grpc.v1.ListMethodsRequest;
+import dev.amend.server.grpc.v1.ListModelsRequest;
+import dev.amend.server.grpc.v1.ModelRef;
+import dev.amend.server.grpc.v1.RollbackRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The gRPC API on the HTTP port, through a plain grpc-java channel and the generated blocking stub. */
+@QuarkusTest
+class GrpcApiTest {
+    @TestHTTPResource
+    URL url;
+
+    ManagedChannel channel;
+    AmendGrpc.AmendBlockingStub anonymous;
+    AmendGrpc.AmendBlockingStub authorised;
+
+    @BeforeEach
+    void connect() {
+        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
+        anonymous = AmendGrpc.newBlockingStub(channel);
+        Metadata token = new Metadata();
+        token.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer test-token");
+        authorised = anonymous.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(token));
+    }
+
+    @AfterEach
+    void close() {
+        RestApiTest.rollbackAll();
+        channel.shutdownNow();
+    }
+
+    static EditRequest edit(String subject, String target) {
+        return EditRequest.newBuilder().setModel("demo").setMethod("rome").setHparamsJson("{\"v_num_grad_steps\": 20}")
+                .addRequests(FactRequest.newBuilder().setPrompt("The capital of {} is").setSubject(subject)
+                        .setTarget(target))
+                .build();
+    }
+
+    String weightsHash() {
+        return anonymous.describeModel(ModelRef.newBuilder().setModel("demo").build()).getWeightsHash();
+    }
+
+    @Test
+    void everyOperationOverGrpc() {
+        assertEquals("demo", anonymous.listModels(ListModelsRequest.getDefaultInstance()).getModels(0).getName());
+        assertTrue(anonymous.listMethods(ListMethodsRequest.getDefaultInstance()).getEditorsList().stream()
+                .anyMatch(m -> m.getName().equals("rome")));
+        String text = anonymous.generate(GenerateRequest.newBuilder().setModel("demo")
+                .setPrompt("The capital of France is").setMaxNewTokens(3).build()).getText();
+        assertTrue(text.contains("Paris"), text);
+        String before = weightsHash();
+
+        Job submitted = authorised.submitEditJob(edit("Germany", "Rome"));
+        Iterator<Job> stream = anonymous.watchJob(JobRef.newBuilder().setId(submitted.getId()).build());
+        List<Job> states = new ArrayList<>();
+        stream.forEachRemaining(states::add);
+        Job last = states.get(states.size() - 1);
+        assertEquals("succeeded", last.getState(), last.getError());
+        assertTrue(states.stream().anyMatch(j -> j.getState().equals("running")));
+        EditResponse done = last.getResult();
+        assertTrue(done.getAfter(0).contains("Rome"), done.getAfter(0));
+        String edited = weightsHash();
+        assertNotEquals(before, edited);
+
+        assertEquals(done.getId(), anonymous.listEdits(ModelRef.newBuilder().setModel("demo").build())
+                .getEditsList().stream().filter(e -> e.getId().equals(done.getId())).findFirst().orElseThrow().getId());
+        assertEquals("rome", anonymous.getEdit(EditRef.newBuilder().setModel("demo").setId(done.getId()).build())
+                .getMethod());
+        byte[] patch = anonymous.exportPatch(ExportPatchRequest.newBuilder().setModel("demo").addIds(done.getId())
+                .build()).getContent().toByteArray();
+        var rolled = authorised.rollbackEdits(RollbackRequest.newBuilder().setModel("demo").addIds(done.getId()).build());
+        assertEquals(before, rolled.getWeightsHash());
+        assertFalse(rolled.getNote().isBlank());
+        String imported = authorised.importPatch(ImportPatchRequest.newBuilder().setModel("demo")
+                .setContent(com.google.protobuf.ByteString.copyFrom(patch)).build()).getEdits(0).getId();
+        assertEquals(edited, weightsHash());
+        authorised.rollbackEdits(RollbackRequest.newBuilder().setModel("demo").addIds(imported).build());
+        assertEquals(before, weightsHash());
+    }
+
+    @Test
+    void refusalsCarryTheRightStatus() {
+        String before = weightsHash();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> anonymous.edit(edit("Peru", "Oslo")));
+        assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> authorised.edit(edit("Peru", "")));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("target"), e.getStatus().getDescription());
+        e = assertThrows(StatusRuntimeException.class, () -> authorised.edit(edit("Peru", "Oslo").toBuilder()
+                .setMethod("nosuch").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("rome"));
+        e = assertThrows(StatusRuntimeException.class, () -> authorised.edit(edit("Peru", "Oslo").toBuilder()
+                .setHparamsJson("{\"layers\": [42]}").build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> anonymous.describeModel(
+                ModelRef.newBuilder().setModel("nosuch").build()));
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class, () -> anonymous.cancelJob(JobRef.newBuilder().setId("j").build()));
+        assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+        assertEquals(before, weightsHash());
+    }
+}
