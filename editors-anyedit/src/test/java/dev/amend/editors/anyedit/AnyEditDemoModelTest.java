@@ -112,7 +112,7 @@ class AnyEditDemoModelTest {
     @Test
     void sequentialEditThroughAPluginWithOnlyThePlainEditorContract() {
         EditorRegistry.Configured c = registry.configure("anyedit+lasttoken", model.architecture(),
-                Map.of("window_size", 6, "base", Map.of("layer", 3)), "test");
+                Map.of("window_size", 1, "base", Map.of("layer", 3)), "test");
         float[] w0 = weights();
         Edit edit = c.editor().computeEdit(model, List.of(request()), ctx);
         assertArrayEquals(w0, weights(), "computeEdit must leave the model unchanged");

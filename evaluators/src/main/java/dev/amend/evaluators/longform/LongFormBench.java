@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * target longer than C − P − margin tokens is <em>cut</em> at the last word boundary that fits, and the
  * cut target is both what is edited and what the generation is scored against (the report counts cut
  * items and the mean fraction of target tokens kept). The margin leaves room for the context prefixes
- * base methods such as ROME put before the prompt. The generation budget is min(512, C − P).
+ * base methods such as ROME put before the prompt. The generation budget is min(512, C − P). An optional cap
+ * on the target's tokens ({@link Options#maxTargetTokens()}) bounds CPU time the same way (cut, counted).
  */
 public final class LongFormBench {
 
@@ -42,11 +43,13 @@ public final class LongFormBench {
      * @param maxNewTokens    generation budget before the context cap (512 in the paper)
      * @param margin          context tokens kept free besides question and target
      * @param minTargetTokens items with less room than this for the target are skipped
+     * @param maxTargetTokens targets are cut (at a word boundary) to at most this many tokens, to bound CPU time;
+     *                        {@code Integer.MAX_VALUE} cuts only where the context requires it
      */
-    public record Options(int limit, int maxNewTokens, int margin, int minTargetTokens) {
-        /** Returns the paper's settings with a margin of 16 tokens and a minimum target of 8 tokens. */
+    public record Options(int limit, int maxNewTokens, int margin, int minTargetTokens, int maxTargetTokens) {
+        /** Returns the paper's settings with a margin of 16 tokens, a minimum target of 8 tokens and no length cap. */
         public static Options defaults(int limit) {
-            return new Options(limit, 512, 16, 8);
+            return new Options(limit, 512, 16, 8, Integer.MAX_VALUE);
         }
     }
 
@@ -172,6 +175,8 @@ public final class LongFormBench {
             return new ItemResult(item, "skipped", "the question takes " + promptTokens + " of " + context
                     + " context tokens", null, 0, null, null, Map.of(), 0);
         }
+        boolean capped = options.maxTargetTokens() < room;
+        room = Math.min(room, options.maxTargetTokens());
         EditRequest full = new EditRequest(item.promptTemplate(), item.subject(), item.answer(), paraphrases(item));
         TargetTokens tokens = TargetTokens.of(model.tokenizer(), item.question(), full.target());
         String target = full.target();
@@ -189,8 +194,9 @@ public final class LongFormBench {
             }
             target = tokens.text().substring(0, tokens.offsets()[k]);
             status = "cut";
-            reason = "target cut from " + tokens.size() + " to " + k + " tokens (context " + context + ", question "
-                    + promptTokens + ", margin " + options.margin() + ")";
+            reason = "target cut from " + tokens.size() + " to " + k + " tokens (" + (capped
+                    ? "--max-target-tokens " + options.maxTargetTokens()
+                    : "context " + context + ", question " + promptTokens + ", margin " + options.margin()) + ")";
             kept = (double) k / tokens.size();
         }
         EditRequest request = new EditRequest(item.promptTemplate(), item.subject(), target, paraphrases(item));

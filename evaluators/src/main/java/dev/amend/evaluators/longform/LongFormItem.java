@@ -96,6 +96,27 @@ public record LongFormItem(String id, String question, String subject, String pa
         return new Dataset(format, items);
     }
 
+    /**
+     * Returns {@code items} taken round-robin over their categories (first item of each category in order of
+     * first appearance, then the second, ...), so that the first N items cover every category; items without
+     * a category keep their order.
+     */
+    public static List<LongFormItem> interleaveCategories(List<LongFormItem> items) {
+        java.util.Map<String, java.util.ArrayDeque<LongFormItem>> byCategory = new java.util.LinkedHashMap<>();
+        for (LongFormItem it : items) {
+            byCategory.computeIfAbsent(String.valueOf(it.category()), k -> new java.util.ArrayDeque<>()).add(it);
+        }
+        List<LongFormItem> out = new ArrayList<>();
+        while (out.size() < items.size()) {
+            for (java.util.ArrayDeque<LongFormItem> q : byCategory.values()) {
+                if (!q.isEmpty()) {
+                    out.add(q.poll());
+                }
+            }
+        }
+        return out;
+    }
+
     private static String str(JsonObject o, String key) {
         JsonElement e = o.get(key);
         return e == null || e.isJsonNull() ? null : e.getAsString();

@@ -43,7 +43,8 @@ final class BenchLongformCommand implements Callable<Integer> {
             description = "memit, alphaedit, rome, anyedit+memit, anyedit+alphaedit, anyedit+rome, anyedit+X, ...")
     String method;
 
-    @Option(names = "--limit", defaultValue = "2147483647", description = "Items to run at most (from the start).")
+    @Option(names = "--limit", defaultValue = "2147483647", description = "Items to run at most (from the start; "
+            + "round-robin over the categories of EditEverything).")
     int limit;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
@@ -56,6 +57,10 @@ final class BenchLongformCommand implements Callable<Integer> {
     @Option(names = "--margin", defaultValue = "16", description = "Context tokens kept free besides question and "
             + "target (default ${DEFAULT-VALUE}).")
     int margin;
+
+    @Option(names = "--max-target-tokens", defaultValue = "2147483647", description = "Cut targets at a word boundary "
+            + "to at most N tokens to bound CPU time (cut items are counted; default: only where the context requires).")
+    int maxTargetTokens;
 
     @Option(names = "--hparams", paramLabel = "FILE", description = "Hyperparameters (YAML or JSON); for anyedit+X "
             + "the base method's go under a nested \"base\" map.")
@@ -94,8 +99,9 @@ final class BenchLongformCommand implements Callable<Integer> {
             SentenceEmbedder embedder = noSimilarity ? null : SentenceEmbedder.shared();
             LongFormBench.Report r;
             try (BufferedWriter w = Files.newBufferedWriter(results, StandardCharsets.UTF_8)) {
-                r = LongFormBench.run(model, method, editor.editor(), dataset.items(), ctx,
-                        new LongFormBench.Options(limit, maxNewTokens, margin, 8), embedder, item -> {
+                r = LongFormBench.run(model, method, editor.editor(),
+                        LongFormItem.interleaveCategories(dataset.items()), ctx,
+                        new LongFormBench.Options(limit, maxNewTokens, margin, 8, maxTargetTokens), embedder, item -> {
                             try {
                                 w.write(Json.of(line(item)));
                                 w.newLine();

@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Cuts a target at sentence boundaries ({@link BreakIterator#getSentenceInstance}) or, for code and
+ * Cuts a target at sentence boundaries ({@link BreakIterator#getSentenceInstance}, with no break after common
+ * titles and abbreviations such as "Dr." or "e.g.", which its rules treat as sentence ends) or, for code and
  * poetry, at line breaks. Each boundary moves to the last token boundary at or before it, so a token
  * that carries the space before a sentence ({@code " The"}) starts the new chunk and the key token is
- * the end of the sentence before. Chunks shorter than {@code minTokens} join the next one; chunks longer
- * than {@code maxTokens} are cut into windows of {@code maxTokens}.
+ * the end of the sentence before. Chunks shorter than {@code minTokens} join the next one (the last one joins
+ * the one before); chunks longer than {@code maxTokens} are cut into windows of {@code maxTokens}, a remainder
+ * shorter than {@code minTokens} staying with the window before (so a chunk has at most
+ * {@code maxTokens + minTokens − 1} tokens).
  */
 public final class SentenceChunker implements Chunker {
 
@@ -59,7 +62,9 @@ public final class SentenceChunker implements Chunker {
             BreakIterator it = BreakIterator.getSentenceInstance(locale);
             it.setText(text);
             for (int b = it.next(); b != BreakIterator.DONE && b < text.length(); b = it.next()) {
-                charCuts.add(b);
+                if (!afterAbbreviation(text, b)) {
+                    charCuts.add(b);
+                }
             }
         }
         // character boundaries → token boundaries, then merge short and split long chunks
@@ -83,8 +88,8 @@ public final class SentenceChunker implements Chunker {
         int s = start;
         while (end - s > maxTokens) {
             int c = t.cutAtOrAfter(s + maxTokens);
-            if (c >= end) {
-                break;
+            if (c >= end || end - c < minTokens) {
+                break; // a remainder shorter than minTokens stays with this piece
             }
             cuts.add(c);
             s = c;
@@ -93,6 +98,27 @@ public final class SentenceChunker implements Chunker {
             cuts.add(end);
         }
         return end;
+    }
+
+    /** Titles and abbreviations after which BreakIterator's rules wrongly end a sentence. */
+    private static final java.util.Set<String> ABBREVIATIONS = java.util.Set.of("mr", "mrs", "ms", "dr", "prof", "st",
+            "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "fig", "approx", "inc", "ltd", "co", "gen", "gov", "sen", "rep");
+
+    /** Returns true when the break at {@code b} follows a known abbreviation such as "Dr." (no sentence end). */
+    private static boolean afterAbbreviation(String text, int b) {
+        int end = b;
+        while (end > 0 && Character.isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        if (end == 0 || text.charAt(end - 1) != '.') {
+            return false;
+        }
+        int start = end - 1;
+        while (start > 0 && !Character.isWhitespace(text.charAt(start - 1))) {
+            start--;
+        }
+        String word = text.substring(start, end - 1).toLowerCase(Locale.ROOT);
+        return ABBREVIATIONS.contains(word);
     }
 
     /**
