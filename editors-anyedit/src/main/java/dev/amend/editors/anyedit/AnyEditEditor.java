@@ -13,6 +13,7 @@ import dev.amend.spi.WeightDelta;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.kit.DeltaOptimizer;
 import dev.amend.spi.kit.Vectors;
+import dev.amend.spi.kit.WeightSnapshot;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -31,8 +32,8 @@ import java.util.Map;
  * update of the base method, the other tokens of the sequence as preserved keys.</li>
  * <li><b>Sequential</b> (any other editor): one base edit per chunk, prompt = the request's prompt and
  * the earlier chunks, target = the chunk, subject = the last word before the chunk (so the subject's
- * last token is the key token); each chunk edit is applied while the next is computed, and all are
- * reverted before returning.</li>
+ * last token is the key token); each chunk edit is applied while the next is computed, and the weights
+ * they touched are restored exactly (from snapshots taken before the first change) before returning.</li>
  * </ul>
  * The returned edit holds all deltas (applied whole or not at all); the model is unchanged afterwards.
  */
@@ -162,18 +163,27 @@ final class AnyEditEditor implements Editor {
                                   EditContext ctx) {
         long t0 = System.nanoTime();
         List<Edit> applied = new ArrayList<>();
+        List<WeightSnapshot> snapshots = new ArrayList<>();
+        java.util.Set<String> saved = new java.util.HashSet<>();
         List<Map<String, Object>> chunkInfo = new ArrayList<>();
         List<String> templates = new ArrayList<>();
-        int total = plans.stream().mapToInt(p -> p.chunks().size()).sum();
+        int total = plans.stream().mapToInt(p -> withoutBlankChunks(p.chunks()).size()).sum();
         int done = 0;
         try {
             for (Planned p : plans) {
                 StringBuilder before = new StringBuilder(p.prompt());
-                for (Chunk c : p.chunks()) {
+                for (Chunk c : withoutBlankChunks(p.chunks())) {
                     ctx.checkCancelled();
                     ctx.progress().progress("anyedit chunk edits", done, total);
                     EditRequest chunkRequest = chunkRequest(before.toString(), c.text());
                     Edit e = base.computeEdit(model, List.of(chunkRequest), ctx.withSeed(ctx.seed() + done));
+                    List<String> fresh = new ArrayList<>();
+                    for (WeightDelta d : e.deltas()) {
+                        if (saved.add(d.weight())) {
+                            fresh.add(d.weight());
+                        }
+                    }
+                    snapshots.add(WeightSnapshot.of(model, fresh)); // the values before any chunk edit touched them
                     e.applyTo(model);
                     applied.add(e);
                     done++;
@@ -188,8 +198,9 @@ final class AnyEditEditor implements Editor {
                 }
             }
         } finally {
-            for (int i = applied.size() - 1; i >= 0; i--) {
-                applied.get(i).revertFrom(model);
+            for (WeightSnapshot snapshot : snapshots) {
+                snapshot.restore();
+                snapshot.close();
             }
         }
         ctx.progress().progress("anyedit chunk edits", total, total);
@@ -210,6 +221,33 @@ final class AnyEditEditor implements Editor {
         meta.put("base_metadata", baseMeta);
         return new Edit("anyedit+" + baseName, AnyEditProvider.VERSION, requests,
                 hyperparameters(applied.isEmpty() ? null : applied.get(0)), templates, deltas, meta);
+    }
+
+    /**
+     * Returns {@code chunks} with every whitespace-only chunk (e.g. a lone space or newline token) joined to
+     * the chunk after it (the last to the one before): a request's target may not be blank.
+     */
+    static List<Chunk> withoutBlankChunks(List<Chunk> chunks) {
+        List<Chunk> out = new ArrayList<>();
+        Chunk pending = null;
+        for (Chunk c : chunks) {
+            Chunk cur = pending == null ? c
+                    : new Chunk(pending.text() + c.text(), pending.tokenStart(), c.tokenEnd());
+            if (cur.text().isBlank()) {
+                pending = cur;
+            } else {
+                out.add(cur);
+                pending = null;
+            }
+        }
+        if (pending != null) {
+            if (out.isEmpty()) {
+                throw new InvalidRequestException("the target is blank: give a target with text");
+            }
+            Chunk last = out.remove(out.size() - 1);
+            out.add(new Chunk(last.text() + pending.text(), last.tokenStart(), pending.tokenEnd()));
+        }
+        return out;
     }
 
     /**

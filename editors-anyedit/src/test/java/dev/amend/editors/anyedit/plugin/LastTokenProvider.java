@@ -60,7 +60,7 @@ public final class LastTokenProvider implements EditorProvider<LastTokenProvider
 
     @Override
     public Settings defaults(ModelArchitecture architecture) {
-        return new Settings(2, 40, 0.5);
+        return new Settings(2, 20, 0.5);
     }
 
     @Override
