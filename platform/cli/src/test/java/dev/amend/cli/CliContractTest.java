@@ -104,7 +104,7 @@ class CliContractTest {
                 + "\"answer\": \"Lillian Lawrence is a sailor.\", \"sub_question\": [], \"sub_answer\": []}]");
         Path out = dir.resolve("results.jsonl");
         Object[] r = run("bench", "longform", "--data", data.toString(), "--method", "anyedit+memit", "--limit", "1",
-                "--max-new-tokens", "12", "--out", out.toString(), "--json");
+                "--max-new-tokens", "16", "--out", out.toString(), "--json");
         assertEquals(0, r[0], (String) r[2]);
         JsonObject o = json(r);
         for (String k : new String[] {"method", "items", "rouge1_recall", "rouge2_recall", "rougeL_recall", "bleu_char",
@@ -115,7 +115,7 @@ class CliContractTest {
         assertEquals(1, o.get("items").getAsInt());
         assertTrue(o.get("rougeL_recall").getAsDouble() >= 0.99, o.toString());
         JsonObject line = JsonParser.parseString(java.nio.file.Files.readAllLines(out).get(0)).getAsJsonObject();
-        assertTrue(line.get("generation").getAsString().startsWith(" Lillian Lawrence is a sailor."), line.toString());
+        assertTrue(line.get("generation").getAsString().startsWith(" Lillian Lawrence is a sailor"), line.toString());
     }
 
     @Test
