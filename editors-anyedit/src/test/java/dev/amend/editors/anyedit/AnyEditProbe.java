@@ -11,17 +11,20 @@ import dev.amend.spi.Edit;
 import dev.amend.spi.EditContext;
 import dev.amend.spi.EditRequest;
 import dev.amend.spi.hparams.HyperparameterBinder;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Manual probe (not a test): prints one long edit's diagnostics. Run with -Dtest=AnyEditProbe -Dprobe=true. */
+/**
+ * Manual probe behind the demo profile's window (not part of the suite; skipped unless {@code -Dprobe=true}):
+ * edits the first 78 tokens of the first UnKE answer with MEMIT+AnyEdit and prints every chunk's losses, the
+ * timings and the generation. {@code -Dw=N -Dsteps=N -Dclamp=X} override the window, steps and clamp.
+ */
 class AnyEditProbe {
     @org.junit.jupiter.api.Test
     void probe() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("probe"));
         try (Transformer model = DemoModel.load(Device.cpu())) {
-            LongFormItem item = LongFormItem.read(Path.of("/work/shared/benchmarks/unke-dev.json")).items().get(0);
+            LongFormItem item = LongFormItem.read(dev.amend.runtime.SharedFixtures.require("benchmarks").resolve("unke-dev.json")).items().get(0);
             String target = " Lillian Lawrence has been working as a sailor for the past 10 years. She has sailed across the Atlantic and Pacific oceans, and has experience in navigating through rough weather conditions.";
             EditRequest r = new EditRequest(item.promptTemplate(), item.subject(), target, List.of());
             MemitProvider mp = new MemitProvider();
