@@ -4,7 +4,9 @@ import dev.amend.spi.Edit;
 import dev.amend.spi.EditContext;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorProvider;
+import dev.amend.spi.EditRequest;
 import dev.amend.spi.EditableModel;
+import dev.amend.spi.KeyValueInsertion;
 import dev.amend.spi.ModelArchitecture;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.kit.DeltaOptimizer;
@@ -58,11 +60,37 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
 
     @Override
     public Editor create(AlphaEditHyperparameters h) {
-        return (model, requests, ctx) -> edit(h, model, requests, ctx);
+        return new AlphaEditEditor(h);
     }
 
-    private static Edit edit(AlphaEditHyperparameters h, EditableModel model, List<dev.amend.spi.EditRequest> requests,
-                             EditContext ctx) {
+    /** The editor: plain requests through {@link Editor}, chosen keys and values through {@link KeyValueInsertion}. */
+    private static final class AlphaEditEditor implements Editor, KeyValueInsertion {
+        private final AlphaEditHyperparameters h;
+
+        AlphaEditEditor(AlphaEditHyperparameters h) {
+            this.h = h;
+        }
+
+        @Override
+        public Edit computeEdit(EditableModel model, List<EditRequest> requests, EditContext ctx) {
+            return edit(h, model, requests, ctx, null);
+        }
+
+        @Override
+        public int valueLayer() {
+            return h.layers().get(h.layers().size() - 1);
+        }
+
+        @Override
+        public Edit insert(EditableModel model, List<EditRequest> requests, List<Sequence> sequences,
+                           EditContext ctx) {
+            return edit(h, model, requests, ctx, sequences);
+        }
+    }
+
+    /** Edits {@code requests}, or inserts the values of {@code sequences} at their positions when not null. */
+    private static Edit edit(AlphaEditHyperparameters h, EditableModel model, List<EditRequest> requests,
+                             EditContext ctx, List<KeyValueInsertion.Sequence> sequences) {
         long t0 = System.nanoTime();
         Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(model, h.layers(), ctx.requireCorpus(),
                 h.mom2NSamples(), ctx.cacheDir(), ctx.progress());
@@ -78,13 +106,16 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
                 model.architecture().intermediateSize());
         long t1 = System.nanoTime();
         int d = model.architecture().hiddenSize();
-        DistributedInsertion.Result r = DistributedInsertion.run(model, requests, ctx,
-                new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
-                        new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(), h.clampNormFactor(),
-                                h.klFactor(), h.earlyStopLoss()),
-                        h.contextTemplateLengthParams()),
-                (layer, keys, residuals, n) -> LeastSquares.alphaEdit(projectors.get(layer), keys, residuals,
-                        previous.get(layer), d, n, h.l2()));
+        DistributedInsertion.LayerSolver solver = (layer, keys, residuals, n) -> LeastSquares.alphaEdit(
+                projectors.get(layer), keys, residuals, previous.get(layer), d, n, h.l2());
+        DistributedInsertion.Result r = sequences != null
+                ? DistributedInsertion.insertAtPositions(model, sequences, ctx, h.layers(), solver)
+                : DistributedInsertion.run(model, requests, ctx,
+                        new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
+                                new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
+                                        h.clampNormFactor(), h.klFactor(), h.earlyStopLoss()),
+                                h.contextTemplateLengthParams()),
+                        solver);
         Map<String, Object> meta = new LinkedHashMap<>(r.metadata());
         meta.put("seconds_statistics", (t1 - t0) / 1e9);
         Map<String, Integer> ranks = new LinkedHashMap<>();
@@ -94,7 +125,8 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
         Map<String, float[]> keys = new LinkedHashMap<>();
         r.keys().forEach((l, k) -> keys.put(String.valueOf(l), Vectors.toFloats(k)));
         meta.put(KEYS, keys);
-        meta.put("keys_per_layer", requests.size());
+        meta.put("keys_per_layer", r.keys().isEmpty() ? 0 : r.keys().values().iterator().next().length
+                / model.architecture().intermediateSize());
         return new Edit("alphaedit", VERSION, requests, HyperparameterBinder.toMap(h), r.templates(), r.deltas(), meta);
     }
 }

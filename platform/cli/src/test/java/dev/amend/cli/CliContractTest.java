@@ -114,4 +114,33 @@ class CliContractTest {
         assertTrue(o.get("train_template_accuracy").getAsDouble() >= 0.95);
         assertTrue(o.get("heldout_template_accuracy").getAsDouble() > 0);
     }
+
+    @Test
+    void benchLongformJsonHasTheIssueFields(@TempDir Path dir) throws java.io.IOException {
+        Path data = dir.resolve("unke-mini.json");
+        java.nio.file.Files.writeString(data, "[{\"id\": \"1\", \"question\": \"What does Lillian Lawrence do?\", "
+                + "\"para_question\": \"What is the job of Lillian Lawrence?\", "
+                + "\"answer\": \"Lillian Lawrence is a sailor.\", \"sub_question\": [], \"sub_answer\": []}]");
+        Path out = dir.resolve("results.jsonl");
+        Object[] r = run("bench", "longform", "--data", data.toString(), "--method", "anyedit+memit", "--limit", "1",
+                "--max-new-tokens", "16", "--out", out.toString(), "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = json(r);
+        for (String k : new String[] {"method", "items", "rouge1_recall", "rouge2_recall", "rougeL_recall", "bleu_char",
+            "bleu_word", "semantic_similarity", "para_rougeL_recall", "para_semantic_similarity"}) {
+            assertTrue(o.has(k), k + " missing in " + o);
+        }
+        assertEquals("anyedit+memit", o.get("method").getAsString());
+        assertEquals(1, o.get("items").getAsInt());
+        assertTrue(o.get("rougeL_recall").getAsDouble() >= 0.99, o.toString());
+        JsonObject line = JsonParser.parseString(java.nio.file.Files.readAllLines(out).get(0)).getAsJsonObject();
+        assertTrue(line.get("generation").getAsString().startsWith(" Lillian Lawrence is a sailor"), line.toString());
+    }
+
+    @Test
+    void benchLongformRefusesBadInputWithExitCode2() {
+        Object[] r = run("bench", "longform", "--data", "no/such/file.json", "--method", "anyedit+memit");
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[2]).contains("amend: no benchmark file"), (String) r[2]);
+    }
 }

@@ -4,7 +4,10 @@ import dev.amend.spi.EditContext;
 import dev.amend.spi.EditPoint;
 import dev.amend.spi.EditRequest;
 import dev.amend.spi.EditableModel;
+import dev.amend.spi.ForwardRequest;
+import dev.amend.spi.ForwardResult;
 import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.KeyValueInsertion;
 import dev.amend.spi.Locator;
 import dev.amend.spi.Site;
 import dev.amend.spi.WeightDelta;
@@ -156,5 +159,113 @@ public final class DistributedInsertion {
         meta.put("seconds_optimisation", (t1 - t0) / 1e9);
         meta.put("seconds_insertion", (t2 - t1) / 1e9);
         return new Result(deltas, templates, keysByLayer, meta);
+    }
+
+    /**
+     * Runs the layer loop for values already optimised at chosen token positions (AnyEdit's chunk keys):
+     * for each layer, with the earlier layers updated, the residual between each target value and the
+     * current output of the last edit layer is split over the layers left and inserted at the keys of
+     * those positions; the keys of the other positions of a sequence marked {@code preserveOthers} join
+     * the solve as extra columns with a zero residual (so {@code R Kᵀ} is unchanged and they only enter
+     * the key Gram matrix, as in AnyEdit's {@code λC + K_p K_pᵀ + K Kᵀ}). Returns the deltas per layer;
+     * the model is unchanged afterwards.
+     */
+    public static Result insertAtPositions(EditableModel model, List<KeyValueInsertion.Sequence> sequences,
+                                           EditContext ctx, List<Integer> layers, LayerSolver solver) {
+        long t0 = System.nanoTime();
+        int d = model.architecture().hiddenSize();
+        int dff = model.architecture().intermediateSize();
+        int zLayer = layers.get(layers.size() - 1);
+        List<int[]> tokens = new ArrayList<>();
+        int edited = 0;
+        int preserved = 0;
+        for (KeyValueInsertion.Sequence s : sequences) {
+            if (s.tokens().length > model.architecture().maxContext()) {
+                throw new InvalidRequestException("a sequence of " + s.tokens().length
+                        + " tokens is longer than the model's context of " + model.architecture().maxContext());
+            }
+            tokens.add(s.tokens());
+            edited += s.positions().length;
+            preserved += s.preserveOthers() ? s.tokens().length - s.positions().length : 0;
+        }
+        int n = edited + preserved;
+        if (edited == 0) {
+            throw new InvalidRequestException("no key positions to insert values at");
+        }
+        List<String> weights = new ArrayList<>();
+        for (int layer : layers) {
+            weights.add(model.architecture().editPoint(layer).weight());
+        }
+        List<WeightDelta> deltas = new ArrayList<>();
+        Map<Integer, double[]> keysByLayer = new LinkedHashMap<>();
+        List<Double> residualNorms = new ArrayList<>();
+        try (WeightSnapshot snapshot = WeightSnapshot.of(model, weights)) {
+            try {
+                for (int i = 0; i < layers.size(); i++) {
+                    ctx.checkCancelled();
+                    int layer = layers.get(i);
+                    double[] k = new double[dff * n];
+                    double[] r = new double[d * n];
+                    int left = layers.size() - i;
+                    double norm = 0;
+                    try (ForwardResult res = model.forward(ForwardRequest.builder(tokens)
+                            .stopAfter(Math.max(layer, zLayer)).capture(layer, Site.MLP_KEY)
+                            .capture(zLayer, Site.LAYER_OUTPUT).build())) {
+                        float[] keys = res.capture(layer, Site.MLP_KEY).toFloatArray();      // [B, T, d_ff]
+                        float[] outs = res.capture(zLayer, Site.LAYER_OUTPUT).toFloatArray(); // [B, T, d]
+                        int t = (int) res.capture(layer, Site.MLP_KEY).getShape().get(1);
+                        int col = 0;
+                        int pcol = edited;
+                        for (int b = 0; b < sequences.size(); b++) {
+                            KeyValueInsertion.Sequence s = sequences.get(b);
+                            boolean[] isEdited = new boolean[s.tokens().length];
+                            for (int j = 0; j < s.positions().length; j++) {
+                                int pos = s.positions()[j];
+                                isEdited[pos] = true;
+                                int kb = (b * t + pos) * dff;
+                                int ob = (b * t + pos) * d;
+                                for (int a = 0; a < dff; a++) {
+                                    k[a * n + col] = keys[kb + a];
+                                }
+                                for (int a = 0; a < d; a++) {
+                                    double res1 = s.values()[j][a] - outs[ob + a];
+                                    norm += res1 * res1;
+                                    r[a * n + col] = res1 / left;
+                                }
+                                col++;
+                            }
+                            if (s.preserveOthers()) {
+                                for (int pos = 0; pos < s.tokens().length; pos++) {
+                                    if (isEdited[pos]) {
+                                        continue;
+                                    }
+                                    int kb = (b * t + pos) * dff;
+                                    for (int a = 0; a < dff; a++) {
+                                        k[a * n + pcol] = keys[kb + a];
+                                    }
+                                    pcol++;
+                                }
+                            }
+                        }
+                    }
+                    residualNorms.add(Math.sqrt(norm / edited));
+                    LeastSquares.Update update = solver.solve(layer, k, r, n);
+                    WeightDelta delta = update.toWeightDelta(model.architecture().editPoint(layer).weight());
+                    model.addToWeight(delta);
+                    deltas.add(delta);
+                    keysByLayer.put(layer, k);
+                    ctx.progress().progress("insertion", i + 1, layers.size());
+                }
+            } finally {
+                snapshot.restore();
+            }
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("layers", layers);
+        meta.put("edited_keys", edited);
+        meta.put("preserved_keys", preserved);
+        meta.put("mean_residual_norm_per_layer", residualNorms);
+        meta.put("seconds_insertion", (System.nanoTime() - t0) / 1e9);
+        return new Result(deltas, List.of(), keysByLayer, meta);
     }
 }

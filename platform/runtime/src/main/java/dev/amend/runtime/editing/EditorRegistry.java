@@ -1,6 +1,7 @@
 package dev.amend.runtime.editing;
 
 import dev.amend.spi.Editor;
+import dev.amend.spi.EditorDecorator;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.Hyperparameters;
@@ -9,6 +10,7 @@ import dev.amend.spi.ModelArchitecture;
 import dev.amend.spi.hparams.Bound;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -95,10 +97,74 @@ public final class EditorRegistry {
 
     /**
      * Returns the method {@code name} configured for {@code arch}: its defaults for the architecture with
-     * {@code overrides} bound over them ({@code source} names where they came from, for messages).
+     * {@code overrides} bound over them ({@code source} names where they came from, for messages). A name
+     * {@code decorator+base} (e.g. {@code anyedit+memit}) is resolved by {@link #compose}.
      */
     public Configured configure(String name, ModelArchitecture arch, Map<String, ?> overrides, String source) {
+        int plus = name.indexOf('+');
+        if (plus >= 0) {
+            return compose(name.substring(0, plus), name.substring(plus + 1), arch, overrides, source);
+        }
         return bind(editor(name), arch, overrides, source);
+    }
+
+    /**
+     * Returns the decorator {@code decoratorName} (an {@link EditorDecorator}, e.g. {@code anyedit}) over the
+     * base method {@code baseName} (any installed method, itself resolved by {@link #configure}), both
+     * configured for {@code arch}. The overrides' {@code base} entry (a map) is bound over the base method's
+     * defaults, all other keys over the decorator's; the base's unused keys are reported as {@code base.KEY}.
+     * The result's provider and hyperparameters are the decorator's.
+     */
+    public Configured compose(String decoratorName, String baseName, ModelArchitecture arch, Map<String, ?> overrides,
+                              String source) {
+        EditorProvider<?> d = editor(decoratorName);
+        if (!(d instanceof EditorDecorator<?> decorator)) {
+            throw new InvalidRequestException("\"" + decoratorName + "\" is not a decorator and cannot wrap \""
+                    + baseName + "\": decorators are " + String.join(", ", decorators()));
+        }
+        Map<String, Object> own = new LinkedHashMap<>();
+        Map<String, ?> baseValues = Map.of();
+        if (overrides != null) {
+            for (Map.Entry<String, ?> e : overrides.entrySet()) {
+                if (e.getKey().equals("base")) {
+                    if (!(e.getValue() instanceof Map<?, ?> m)) {
+                        throw new InvalidRequestException(source + ": \"base\" must be a map of the base method's "
+                                + "hyperparameters, got " + e.getValue());
+                    }
+                    @SuppressWarnings("unchecked")
+                    Map<String, ?> typed = (Map<String, ?>) m;
+                    baseValues = typed;
+                } else {
+                    own.put(e.getKey(), e.getValue());
+                }
+            }
+        }
+        Configured base = configure(baseName, arch, baseValues, source + " (base)");
+        Configured top = decorate(decorator, base, baseName.toLowerCase(Locale.ROOT), arch, own, source);
+        List<String> ignored = new ArrayList<>(top.ignored());
+        for (String k : base.ignored()) {
+            ignored.add("base." + k);
+        }
+        return new Configured(top.provider(), top.editor(), top.hyperparameters(), ignored);
+    }
+
+    /** Returns the names of the installed decorators. */
+    public List<String> decorators() {
+        List<String> names = new ArrayList<>();
+        editors.forEach((n, p) -> {
+            if (p instanceof EditorDecorator<?>) {
+                names.add(n);
+            }
+        });
+        return names;
+    }
+
+    private static <H extends Hyperparameters> Configured decorate(EditorDecorator<H> p, Configured base,
+                                                                   String baseName, ModelArchitecture arch,
+                                                                   Map<String, ?> overrides, String source) {
+        Bound<H> bound = bindRecord(p.hyperparameterType(), p.defaults(arch), overrides, arch, source);
+        return new Configured(p, p.decorate(base.editor(), baseName, bound.value()), bound.value(),
+                new ArrayList<>(bound.ignored()));
     }
 
     private static <H extends Hyperparameters> Configured bind(EditorProvider<H> p, ModelArchitecture arch,

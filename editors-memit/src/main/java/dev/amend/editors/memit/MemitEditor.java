@@ -1,0 +1,80 @@
+package dev.amend.editors.memit;
+
+import dev.amend.spi.Edit;
+import dev.amend.spi.EditContext;
+import dev.amend.spi.EditRequest;
+import dev.amend.spi.EditableModel;
+import dev.amend.spi.Editor;
+import dev.amend.spi.KeyValueInsertion;
+import dev.amend.spi.hparams.HyperparameterBinder;
+import dev.amend.spi.kit.DeltaOptimizer;
+import dev.amend.spi.kit.DistributedInsertion;
+import dev.amend.spi.kit.LayerStatistics;
+import dev.amend.spi.kit.LeastSquares;
+import dev.amend.spi.kit.Locators;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * MEMIT: targets on the residual stream after the last edit layer, spread over the edit layers with
+ * ΔW = R Kᵀ (λC + K Kᵀ)⁻¹. Also offers {@link KeyValueInsertion} (values given at chosen tokens, other
+ * tokens of the same sequences as preserved keys) for AnyEdit.
+ */
+final class MemitEditor implements Editor, KeyValueInsertion {
+    private final MemitHyperparameters h;
+
+    MemitEditor(MemitHyperparameters h) {
+        this.h = h;
+    }
+
+    @Override
+    public Edit computeEdit(EditableModel model, List<EditRequest> requests, EditContext ctx) {
+        long t0 = System.nanoTime();
+        Map<Integer, LayerStatistics.Moment> stats = statistics(model, ctx);
+        long t1 = System.nanoTime();
+        DistributedInsertion.Result r = DistributedInsertion.run(model, requests, ctx,
+                new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
+                        new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
+                                h.clampNormFactor(), h.klFactor(), h.earlyStopLoss()),
+                        h.contextTemplateLengthParams()),
+                solver(model, stats));
+        return edit(requests, r, stats, (t1 - t0) / 1e9);
+    }
+
+    @Override
+    public int valueLayer() {
+        return h.layers().get(h.layers().size() - 1);
+    }
+
+    @Override
+    public Edit insert(EditableModel model, List<EditRequest> requests, List<Sequence> sequences, EditContext ctx) {
+        long t0 = System.nanoTime();
+        Map<Integer, LayerStatistics.Moment> stats = statistics(model, ctx);
+        long t1 = System.nanoTime();
+        DistributedInsertion.Result r = DistributedInsertion.insertAtPositions(model, sequences, ctx, h.layers(),
+                solver(model, stats));
+        return edit(requests, r, stats, (t1 - t0) / 1e9);
+    }
+
+    private Map<Integer, LayerStatistics.Moment> statistics(EditableModel model, EditContext ctx) {
+        return LayerStatistics.collect(model, h.layers(), ctx.requireCorpus(), h.mom2NSamples(), ctx.cacheDir(),
+                ctx.progress());
+    }
+
+    private DistributedInsertion.LayerSolver solver(EditableModel model, Map<Integer, LayerStatistics.Moment> stats) {
+        int d = model.architecture().hiddenSize();
+        int dff = model.architecture().intermediateSize();
+        return (layer, keys, residuals, n) -> LeastSquares.memit(keys, residuals, stats.get(layer).secondMoment(),
+                dff, d, n, h.mom2UpdateWeight());
+    }
+
+    private Edit edit(List<EditRequest> requests, DistributedInsertion.Result r,
+                      Map<Integer, LayerStatistics.Moment> stats, double statisticsSeconds) {
+        Map<String, Object> meta = new LinkedHashMap<>(r.metadata());
+        meta.put("seconds_statistics", statisticsSeconds);
+        meta.put("statistics_cached", stats.values().stream().allMatch(LayerStatistics.Moment::fromCache));
+        return new Edit("memit", MemitProvider.VERSION, requests, HyperparameterBinder.toMap(h), r.templates(),
+                r.deltas(), meta);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.amend.spi;
+
+/**
+ * A method that wraps another method (AnyEdit wraps MEMIT, AlphaEdit, ROME, ...). The registry resolves
+ * {@code decorator+base} names: it configures the base method and hands its editor to {@link #decorate}.
+ *
+ * @param <H> the decorator's own hyperparameter record
+ */
+public interface EditorDecorator<H extends Hyperparameters> extends EditorProvider<H> {
+
+    /**
+     * Returns an editor that uses {@code base} (configured method called {@code baseName}) under this
+     * decorator's {@code hyperparameters}.
+     */
+    Editor decorate(Editor base, String baseName, H hyperparameters);
+}
