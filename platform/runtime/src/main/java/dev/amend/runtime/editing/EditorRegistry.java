@@ -67,8 +67,14 @@ public final class EditorRegistry {
     public EditorProvider<?> editor(String name) {
         EditorProvider<?> p = editors.get(name.toLowerCase(Locale.ROOT));
         if (p == null) {
+            List<String> decorators = decorators();
+            List<String> methods = editors.keySet().stream().filter(n -> !decorators.contains(n)).toList();
+            String example = decorators.isEmpty() ? ""
+                    : decorators.get(0) + "+" + (methods.isEmpty() ? "METHOD" : methods.get(0));
             throw new InvalidRequestException("unknown method \"" + name + "\": installed methods are "
-                    + String.join(", ", editors.keySet()));
+                    + String.join(", ", methods) + (decorators.isEmpty() ? ""
+                    : "; decorators, used as DECORATOR+METHOD (e.g. " + example + "): "
+                    + String.join(", ", decorators)));
         }
         return p;
     }
