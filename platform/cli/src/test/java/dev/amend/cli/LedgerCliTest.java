@@ -1,5 +1,6 @@
 package dev.amend.cli;
 
+import static dev.amend.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,9 +15,6 @@ import dev.amend.spi.Edit;
 import dev.amend.spi.EditPoint;
 import dev.amend.spi.EditRequest;
 import dev.amend.spi.WeightDelta;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,22 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class LedgerCliTest {
     @TempDir
     Path dir;
-
-    private Object[] run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int code = AmendCli.run(args);
-            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     private static String last(Object[] r) {
         String[] lines = ((String) r[1]).strip().split("\n");
