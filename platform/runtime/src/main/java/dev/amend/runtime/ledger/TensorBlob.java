@@ -4,12 +4,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.amend.runtime.safetensors.HostTensor;
+import dev.amend.runtime.safetensors.SafetensorsWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
@@ -27,45 +28,17 @@ final class TensorBlob {
 
     /** Returns the safetensors bytes of {@code tensors} (sorted by name) with {@code metadata} in {@code __metadata__}. */
     static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        Map<String, Tensor> sorted = new TreeMap<>(tensors);
-        JsonObject header = new JsonObject();
-        JsonObject meta = new JsonObject();
-        meta.addProperty("format", "pt");
-        metadata.forEach(meta::addProperty);
-        header.add("__metadata__", meta);
-        long offset = 0;
-        for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
-            JsonObject t = new JsonObject();
-            t.addProperty("dtype", "F32");
-            JsonArray shape = new JsonArray();
-            for (long s : e.getValue().shape()) {
-                shape.add(s);
-            }
-            t.add("shape", shape);
-            JsonArray off = new JsonArray();
-            off.add(offset);
-            offset += 4L * e.getValue().data().length;
-            off.add(offset);
-            t.add("data_offsets", off);
-            header.add(e.getKey(), t);
+        Map<String, HostTensor> host = new LinkedHashMap<>();
+        long floats = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            host.put(e.getKey(), new HostTensor(e.getValue().shape(), e.getValue().data()));
+            floats += e.getValue().data().length;
         }
-        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        long total = 8L + padded + offset;
-        if (total > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("the deltas of one edit take " + total
+        if (4 * floats > Integer.MAX_VALUE - (1 << 20)) {
+            throw new IllegalArgumentException("the deltas of one edit take " + 4 * floats
                     + " bytes; the ledger stores at most 2 GiB per edit");
         }
-        ByteBuffer b = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(padded).put(json);
-        for (int i = json.length; i < padded; i++) {
-            b.put((byte) ' ');
-        }
-        for (Tensor t : sorted.values()) {
-            b.asFloatBuffer().put(t.data());
-            b.position(b.position() + 4 * t.data().length);
-        }
-        return b.array();
+        return SafetensorsWriter.toBytes(host, metadata);
     }
 
     /**

@@ -23,6 +23,56 @@ public final class SafetensorsWriter {
     public static void write(Path path, Map<String, HostTensor> tensors, Map<String, String> metadata)
             throws IOException {
         Map<String, HostTensor> sorted = new TreeMap<>(tensors);
+        ByteBuffer head = ByteBuffer.wrap(header(sorted, metadata));
+        Path dir = path.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, head);
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (HostTensor t : sorted.values()) {
+                float[] d = t.data();
+                int i = 0;
+                while (i < d.length) {
+                    chunk.clear();
+                    int n = Math.min(d.length - i, chunk.capacity() / 4);
+                    chunk.asFloatBuffer().put(d, i, n);
+                    chunk.limit(4 * n);
+                    writeFully(ch, chunk);
+                    i += n;
+                }
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Returns the whole file for {@code tensors} (sorted by name) and {@code metadata} as bytes in memory (at most 2 GiB). */
+    public static byte[] toBytes(Map<String, HostTensor> tensors, Map<String, String> metadata) {
+        Map<String, HostTensor> sorted = new TreeMap<>(tensors);
+        byte[] head = header(sorted, metadata);
+        long floats = 0;
+        for (HostTensor t : sorted.values()) {
+            floats += t.data().length;
+        }
+        long total = head.length + 4 * floats;
+        if (total > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(total + " bytes do not fit in one array (at most 2 GiB)");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(head);
+        for (HostTensor t : sorted.values()) {
+            b.asFloatBuffer().put(t.data());
+            b.position(b.position() + 4 * t.data().length);
+        }
+        return b.array();
+    }
+
+    /** Returns the 8-byte header length, the JSON header and its padding for tensors already sorted by name. */
+    private static byte[] header(Map<String, HostTensor> sorted, Map<String, String> metadata) {
         JsonObject header = new JsonObject();
         JsonObject meta = new JsonObject();
         meta.addProperty("format", "pt");
@@ -52,31 +102,7 @@ public final class SafetensorsWriter {
         while (head.hasRemaining()) {
             head.put((byte) ' ');
         }
-        head.flip();
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(ch, head);
-            ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (HostTensor t : sorted.values()) {
-                float[] d = t.data();
-                int i = 0;
-                while (i < d.length) {
-                    chunk.clear();
-                    int n = Math.min(d.length - i, chunk.capacity() / 4);
-                    chunk.asFloatBuffer().put(d, i, n);
-                    chunk.limit(4 * n);
-                    writeFully(ch, chunk);
-                    i += n;
-                }
-            }
-            ch.force(true);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return head.array();
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
