@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -155,16 +154,7 @@ public final class LedgerBenchmark {
     }
 
     private static Map<String, int[]> bits(EditableModel m) {
-        Map<String, int[]> out = new LinkedHashMap<>();
-        for (String n : m.weightNames()) {
-            float[] f = m.weight(n).toFloatArray();
-            int[] b = new int[f.length];
-            for (int i = 0; i < f.length; i++) {
-                b[i] = Float.floatToRawIntBits(f[i]);
-            }
-            out.put(n, b);
-        }
-        return out;
+        return dev.amend.runtime.ledger.WeightBits.of(m);
     }
 
     private static boolean equal(Map<String, int[]> a, Map<String, int[]> b) {

@@ -95,16 +95,7 @@ final class LedgerFixtures {
 
     /** Returns every weight's raw bits. */
     static Map<String, int[]> bits(EditableModel m) {
-        Map<String, int[]> out = new TreeMap<>();
-        for (String n : m.weightNames()) {
-            float[] f = m.weight(n).toFloatArray();
-            int[] b = new int[f.length];
-            for (int i = 0; i < f.length; i++) {
-                b[i] = Float.floatToRawIntBits(f[i]);
-            }
-            out.put(n, b);
-        }
-        return out;
+        return dev.amend.runtime.ledger.WeightBits.of(m);
     }
 
     /** Returns the names of the weights whose bits differ (empty when equal). */
