@@ -37,7 +37,7 @@ final class MemitEditor implements Editor, KeyValueInsertion {
                 new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
                         new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
                                 h.clampNormFactor(), h.klFactor(), h.earlyStopLoss()),
-                        h.contextTemplateLengthParams()),
+                        h.contextTemplateLengthParams(), h.preservePromptTokens()),
                 solver(model, stats));
         return edit(requests, r, stats, (t1 - t0) / 1e9);
     }

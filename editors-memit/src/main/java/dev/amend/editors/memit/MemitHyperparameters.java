@@ -21,6 +21,10 @@ import java.util.List;
  * @param contextTemplateLengthParams pairs [length in tokens, count] of generated context prefixes
  * @param rewriteModuleTmp            EasyEdit's module template; must name the MLP output projection
  * @param earlyStopLoss               stop the target optimisation below this loss
+ * @param preservePromptTokens        Amend's extension (not in EasyEdit): solve also at the keys of every other
+ *                                    token of each request's prompt with a zero residual, so the update leaves
+ *                                    them (e.g. relation words shared by a batch) as they were; off is the method
+ *                                    as published
  */
 @IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
     "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16", "v_loss_layer",
@@ -37,11 +41,12 @@ public record MemitHyperparameters(
         long mom2NSamples,
         List<List<Integer>> contextTemplateLengthParams,
         String rewriteModuleTmp,
-        double earlyStopLoss) implements Hyperparameters {
+        double earlyStopLoss,
+        boolean preservePromptTokens) implements Hyperparameters {
 
     /** Values before any per-family profile: EasyEdit's GPT-2 XL file. */
     public static final MemitHyperparameters BASE = new MemitHyperparameters(List.of(13, 14, 15, 16, 17),
-            "subject_last", 25, 0.5, 0.5, 0.75, 0.0625, 20000, 100_000, List.of(List.of(10, 10)), "", 5e-2);
+            "subject_last", 25, 0.5, 0.5, 0.75, 0.0625, 20000, 100_000, List.of(List.of(10, 10)), "", 5e-2, false);
 
     @Override
     public List<String> problems(ModelArchitecture arch) {

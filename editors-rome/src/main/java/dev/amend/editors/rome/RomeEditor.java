@@ -17,6 +17,7 @@ import dev.amend.spi.kit.KeyCollector;
 import dev.amend.spi.kit.LayerStatistics;
 import dev.amend.spi.kit.LeastSquares;
 import dev.amend.spi.kit.Locators;
+import dev.amend.spi.kit.RankOneSpread;
 import dev.amend.spi.kit.ValueTargets;
 import dev.amend.spi.kit.Vectors;
 import dev.amend.spi.kit.WeightSnapshot;
@@ -61,21 +62,25 @@ final class RomeEditor implements Editor {
                     ctx.progress().progress("rome", i, requests.size());
                     EditRequest r = requests.get(i);
                     long a = System.nanoTime();
-                    DeltaOptimizer.Outcome v = DeltaOptimizer.optimise(model,
-                            ValueTargets.problem(model, r, templates, locator, layer, Site.MLP_OUTPUT),
-                            settings());
-                    long b = System.nanoTime();
                     KeyCollector.Collected kv = KeyCollector.collect(model, layer, List.of(r), templates, locator,
                             Site.MLP_OUTPUT);
                     double[] kAvg = kv.meanKey(0);
                     double[] kDen = h.originalRome() ? kv.keys()[0][0] : kAvg;
                     double[] current = h.originalRome() ? kv.values()[0][0] : kv.meanValue(0);
+                    double[] u = covariance == null ? kAvg.clone() : covariance.solve(kAvg);
+                    DeltaOptimizer.Problem problem = ValueTargets.problem(model, r, templates, locator, layer,
+                            Site.MLP_OUTPUT);
+                    if (h.editAwareValues()) {
+                        problem = problem.withSpread(RankOneSpread.coefficients(model, problem, u, kDen));
+                    }
+                    DeltaOptimizer.Outcome v = DeltaOptimizer.optimise(model, problem, settings());
+                    long b = System.nanoTime();
                     double[] residual = new double[current.length];
                     double[] target = v.target();
                     for (int j = 0; j < residual.length; j++) {
-                        residual[j] = target[j] - current[j];
+                        // edit-aware: δ already is what the update adds at k*; otherwise ROME's v* − W k*
+                        residual[j] = h.editAwareValues() ? v.delta()[j] : target[j] - current[j];
                     }
-                    double[] u = covariance == null ? kAvg.clone() : covariance.solve(kAvg);
                     LeastSquares.Update upd = LeastSquares.rankOne(residual, u, kDen);
                     WeightDelta delta = upd.toWeightDelta(point.weight());
                     model.addToWeight(delta);
@@ -100,6 +105,7 @@ final class RomeEditor implements Editor {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("layer", layer);
         meta.put("key_variant", h.originalRome() ? "original" : "r-rome");
+        meta.put("edit_aware_values", h.editAwareValues());
         meta.put("requests", perRequest);
         meta.put("statistics_tokens", stats.tokens());
         meta.put("statistics_cached", stats.fromCache());

@@ -22,6 +22,10 @@ import java.util.List;
  * @param rewriteModuleTmp             EasyEdit's module template; must name the MLP output projection
  * @param originalRome                 use the original ROME key (plain prompt in the denominator) instead of R-ROME's
  * @param earlyStopLoss                stop the value optimisation below this loss
+ * @param editAwareValues              Amend's extension (not in EasyEdit): optimise the value residual as the
+ *                                     rank-one update will add it, at every token of the prompts scaled by
+ *                                     uᵀk_t / uᵀk*, instead of at the subject's last token only; the update then
+ *                                     inserts that residual. Off keeps ROME's optimisation.
  */
 @IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
     "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16", "v_loss_layer",
@@ -39,11 +43,12 @@ public record RomeHyperparameters(
         List<List<Integer>> contextTemplateLengthParams,
         String rewriteModuleTmp,
         boolean originalRome,
-        double earlyStopLoss) implements Hyperparameters {
+        double earlyStopLoss,
+        boolean editAwareValues) implements Hyperparameters {
 
     /** Values before any per-family profile: EasyEdit's GPT-2 XL file, layer 17. */
     public static final RomeHyperparameters BASE = new RomeHyperparameters(List.of(17), "subject_last", 20, 0.5, 0.5,
-            4, 0.0625, true, 100_000, List.of(List.of(5, 10), List.of(10, 10)), "", false, 5e-2);
+            4, 0.0625, true, 100_000, List.of(List.of(5, 10), List.of(10, 10)), "", false, 5e-2, false);
 
     @Override
     public List<String> problems(ModelArchitecture arch) {

@@ -35,7 +35,7 @@ class RomeDemoModelTest {
             RomeHyperparameters d = p.defaults(model.architecture());
             RomeHyperparameters h = new RomeHyperparameters(d.layers(), d.factToken(), d.vNumGradSteps(), d.vLr(),
                     d.vWeightDecay(), d.clampNormFactor(), d.klFactor(), d.mom2Adjustment(), d.mom2NSamples(),
-                    d.contextTemplateLengthParams(), d.rewriteModuleTmp(), original, d.earlyStopLoss());
+                    d.contextTemplateLengthParams(), d.rewriteModuleTmp(), original, d.earlyStopLoss(), d.editAwareValues());
             int n = 20;
             return CounterFactBench.run(model, "rome", p.create(h),
                     CounterFactBench.cases(FactCorpus.load(), n, 5, 7), CounterFactBench.standardEvaluators(), null,

@@ -10,6 +10,7 @@ import dev.amend.spi.ForwardResult;
 import dev.amend.spi.Intervention;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.Site;
+import dev.amend.spi.SiteAddition;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -88,11 +89,41 @@ public final class DeltaOptimizer {
      * @param referenceRow the row whose site value at its δ position is v₀ (the value δ is added to)
      * @param fixed        vectors held fixed
      */
-    public record Problem(int layer, Site site, List<Row> rows, int referenceRow, List<Fixed> fixed) {
-        /** Copies the lists. */
+    public record Problem(int layer, Site site, List<Row> rows, int referenceRow, List<Fixed> fixed,
+                          double[][] spread) {
+        /** Copies the lists and checks the spread's shape. */
         public Problem {
             rows = List.copyOf(rows);
             fixed = List.copyOf(fixed);
+            if (spread != null) {
+                if (spread.length != rows.size()) {
+                    throw new IllegalArgumentException("spread has " + spread.length + " rows for " + rows.size()
+                            + " problem rows");
+                }
+                spread = spread.clone();
+                for (int i = 0; i < spread.length; i++) {
+                    if (spread[i].length != rows.get(i).tokens().length) {
+                        throw new IllegalArgumentException("spread row " + i + " has " + spread[i].length
+                                + " coefficients for " + rows.get(i).tokens().length + " tokens");
+                    }
+                    spread[i] = spread[i].clone();
+                }
+            }
+        }
+
+        /** A problem where δ is added at each row's δ position only. */
+        public Problem(int layer, Site site, List<Row> rows, int referenceRow, List<Fixed> fixed) {
+            this(layer, site, rows, referenceRow, fixed, null);
+        }
+
+        /**
+         * Returns this problem with δ added at every token {@code t} of row {@code i} scaled by
+         * {@code spread[i][t]} instead of at the δ position only: the effect a rank-one update
+         * {@code ΔW = δ uᵀ / (uᵀk*)} of the site's weight has on these prompts, with
+         * {@code spread[i][t] = uᵀk_t / uᵀk*} (see {@link RankOneSpread}). δ is then the residual that update inserts.
+         */
+        public Problem withSpread(double[][] spread) {
+            return new Problem(layer, site, rows, referenceRow, fixed, spread);
         }
     }
 
@@ -190,6 +221,17 @@ public final class DeltaOptimizer {
                 }
             }
 
+            NDArray spreadArray = null;
+            if (problem.spread() != null) {
+                float[] c = new float[b * t];
+                for (int i = 0; i < b; i++) {
+                    for (int j = 0; j < problem.spread()[i].length; j++) {
+                        c[i * t + j] = (float) problem.spread()[i][j];
+                    }
+                }
+                spreadArray = nd.create(c, new Shape(b, t, 1));
+            }
+
             double[] delta = new double[d];
             double[] lastFinite = delta.clone();
             boolean nonFinite = false;
@@ -208,9 +250,11 @@ public final class DeltaOptimizer {
                 if (lower != null) {
                     req.resume(problem.layer(), lower);
                 }
-                for (int i = 0; i < b; i++) {
-                    req.intervene(new Intervention(problem.layer(), problem.site(), i, rows.get(i).deltaPosition(),
-                            deltaArray));
+                if (spreadArray == null) {
+                    for (int i = 0; i < b; i++) {
+                        req.intervene(new Intervention(problem.layer(), problem.site(), i,
+                                rows.get(i).deltaPosition(), deltaArray));
+                    }
                 }
                 for (Fixed f : problem.fixed()) {
                     NDArray fv = nd.create(Vectors.toFloats(f.vector()));
@@ -223,7 +267,11 @@ public final class DeltaOptimizer {
                 double total;
                 float[] grad;
                 try (GradientCollector gc = nd.getEngine().newGradientCollector();
-                     ForwardResult res = model.forward(req.build())) {
+                     ForwardResult res = model.forward(spreadArray == null ? req.build()
+                             // δ at every token, scaled as the rank-one update will add it: [B, T, 1] * [d]; the
+                             // product is taken inside the collector so that it is recorded for the gradient
+                             : req.add(new SiteAddition(problem.layer(), problem.site(), spreadArray.mul(deltaArray)))
+                                     .build())) {
                     if (initial == null) {
                         NDArray site = res.capture(problem.layer(), problem.site());
                         Row ref = rows.get(problem.referenceRow());

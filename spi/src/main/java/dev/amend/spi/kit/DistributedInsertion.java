@@ -1,5 +1,6 @@
 package dev.amend.spi.kit;
 
+import ai.djl.ndarray.NDArray;
 import dev.amend.spi.EditContext;
 import dev.amend.spi.EditPoint;
 import dev.amend.spi.EditRequest;
@@ -39,9 +40,20 @@ public final class DistributedInsertion {
      * @param locator        which token's key is edited
      * @param delta          the target optimisation settings
      * @param templateParams pairs [length, count] of generated context prefixes
+     * @param preservePromptTokens also solve at the keys of every other token of the rewriting prompts (each
+     *                       request's prompt in every context template, followed by its target) with a zero
+     *                       residual (Amend's extension: the target was optimised with only the located token
+     *                       changed, and the update then leaves the other tokens, e.g. the relation's words shared
+     *                       by many requests of a batch, as they were)
      */
     public record Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
-                           List<List<Integer>> templateParams) {
+                           List<List<Integer>> templateParams, boolean preservePromptTokens) {
+        /** Settings without preserved prompt tokens (MEMIT as published). */
+        public Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
+                        List<List<Integer>> templateParams) {
+            this(layers, locator, delta, templateParams, false);
+        }
+
         /** Copies the lists and checks the layers are ascending. */
         public Settings {
             layers = List.copyOf(layers);
@@ -113,6 +125,7 @@ public final class DistributedInsertion {
         List<WeightDelta> deltas = new ArrayList<>();
         Map<Integer, double[]> keysByLayer = new LinkedHashMap<>();
         List<Double> residualNorms = new ArrayList<>();
+        int preservedKeys = 0;
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, weights)) {
             try {
                 for (int i = 0; i < s.layers().size(); i++) {
@@ -140,11 +153,30 @@ public final class DistributedInsertion {
                         }
                     }
                     residualNorms.add(Math.sqrt(norm / n));
-                    LeastSquares.Update update = solver.solve(layer, k, r, n);
+                    int cols = n;
+                    if (s.preservePromptTokens()) {
+                        double[][] kept = otherPromptKeys(model, requests, templates, s.locator(), layer);
+                        cols = n + kept.length;
+                        preservedKeys = kept.length;
+                        double[] kk = new double[dff * cols];
+                        double[] rr = new double[d * cols];   // zero residual at the preserved keys
+                        for (int a = 0; a < dff; a++) {
+                            System.arraycopy(k, a * n, kk, a * cols, n);
+                            for (int j = 0; j < kept.length; j++) {
+                                kk[a * cols + n + j] = kept[j][a];
+                            }
+                        }
+                        for (int a = 0; a < d; a++) {
+                            System.arraycopy(r, a * n, rr, a * cols, n);
+                        }
+                        k = kk;
+                        r = rr;
+                    }
+                    LeastSquares.Update update = solver.solve(layer, k, r, cols);
                     WeightDelta delta = update.toWeightDelta(point.weight());
                     model.addToWeight(delta);
                     deltas.add(delta);
-                    keysByLayer.put(layer, k);
+                    keysByLayer.put(layer, cols == n ? k : firstColumns(k, dff, cols, n)); // the edited keys
                     ctx.progress().progress("insertion", i + 1, s.layers().size());
                 }
             } finally {
@@ -154,11 +186,69 @@ public final class DistributedInsertion {
         long t2 = System.nanoTime();
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("layers", s.layers());
+        meta.put("preserve_prompt_tokens", s.preservePromptTokens());
+        meta.put("preserved_keys", preservedKeys);
         meta.put("optimisation", losses);
         meta.put("mean_residual_norm_per_layer", residualNorms);
         meta.put("seconds_optimisation", (t1 - t0) / 1e9);
         meta.put("seconds_insertion", (t2 - t1) / 1e9);
         return new Result(deltas, templates, keysByLayer, meta);
+    }
+
+    private static double[] firstColumns(double[] m, int rows, int cols, int keep) {
+        double[] out = new double[rows * keep];
+        for (int a = 0; a < rows; a++) {
+            System.arraycopy(m, a * cols, out, a * keep, keep);
+        }
+        return out;
+    }
+
+    /**
+     * Returns the MLP keys of {@code layer} at every token of the target optimisation's rewriting prompts (each
+     * request's prompt in every context template, followed by its target) except the located token: the tokens
+     * whose outputs the optimisation assumed unchanged.
+     */
+    static double[][] otherPromptKeys(EditableModel model, List<EditRequest> requests, List<String> templates,
+                                      Locator locator, int layer) {
+        List<int[]> tokens = new ArrayList<>();
+        List<Integer> located = new ArrayList<>();
+        for (EditRequest r : requests) {
+            for (String template : templates) {
+                String prefix = ContextTemplates.prefix(template);
+                String prompt = prefix + r.filledPrompt();
+                int[] ids = model.tokenizer().encode(prompt, true);
+                int[] target = model.tokenizer().encodeContinuation(prompt, r.target());
+                int[] row = java.util.Arrays.copyOf(ids, ids.length + Math.max(0, target.length - 1));
+                System.arraycopy(target, 0, row, ids.length, row.length - ids.length);
+                tokens.add(row);
+                located.add(Locators.locate(locator, model.tokenizer(), prefix, r));
+            }
+        }
+        List<double[]> out = new ArrayList<>();
+        int batch = 64;
+        for (int from = 0; from < tokens.size(); from += batch) {
+            List<int[]> part = tokens.subList(from, Math.min(tokens.size(), from + batch));
+            try (ForwardResult res = model.forward(ForwardRequest.builder(part).stopAfter(layer)
+                    .capture(layer, Site.MLP_KEY).build())) {
+                NDArray keys = res.capture(layer, Site.MLP_KEY);                     // [B, T, d_ff]
+                int t = (int) keys.getShape().get(1);
+                int dff = (int) keys.getShape().get(2);
+                float[] all = keys.toFloatArray();
+                for (int b = 0; b < part.size(); b++) {
+                    for (int p = 0; p < part.get(b).length; p++) {
+                        if (p == located.get(from + b)) {
+                            continue;
+                        }
+                        double[] v = new double[dff];
+                        for (int a = 0; a < dff; a++) {
+                            v[a] = all[(b * t + p) * dff + a];
+                        }
+                        out.add(v);
+                    }
+                }
+            }
+        }
+        return out.toArray(new double[0][]);
     }
 
     /**
