@@ -28,6 +28,37 @@ public sealed interface WeightDelta permits WeightDelta.Dense, WeightDelta.LowRa
     WeightDelta negate();
 
     /**
+     * Returns this delta plus {@code other} (same weight and shape): low-rank factors side by side while the
+     * summed rank stays below both dimensions, dense values otherwise.
+     */
+    default WeightDelta plus(WeightDelta other) {
+        if (!weight().equals(other.weight()) || rows() != other.rows() || cols() != other.cols()) {
+            throw new IllegalArgumentException("cannot add a delta of " + other.weight() + " [" + other.rows() + ", "
+                    + other.cols() + "] to one of " + weight() + " [" + rows() + ", " + cols() + "]");
+        }
+        if (this instanceof LowRank a && other instanceof LowRank b && a.rank() + b.rank() < Math.min(rows(), cols())) {
+            int r = a.rank() + b.rank();
+            float[] u = new float[rows() * r];
+            float[] v = new float[cols() * r];
+            for (int i = 0; i < rows(); i++) {
+                System.arraycopy(a.u(), i * a.rank(), u, i * r, a.rank());
+                System.arraycopy(b.u(), i * b.rank(), u, i * r + a.rank(), b.rank());
+            }
+            for (int i = 0; i < cols(); i++) {
+                System.arraycopy(a.v(), i * a.rank(), v, i * r, a.rank());
+                System.arraycopy(b.v(), i * b.rank(), v, i * r + a.rank(), b.rank());
+            }
+            return new LowRank(weight(), rows(), cols(), r, u, v);
+        }
+        float[] x = toDense();
+        float[] y = other.toDense();
+        for (int i = 0; i < x.length; i++) {
+            x[i] += y[i];
+        }
+        return new Dense(weight(), rows(), cols(), x);
+    }
+
+    /**
      * A dense ΔW.
      *
      * @param weight weight name

@@ -26,6 +26,8 @@ import java.util.List;
  *                                    token of each request's prompt with a zero residual, so the update leaves
  *                                    them (e.g. relation words shared by a batch) as they were; off is the method
  *                                    as published
+ * @param insertionPasses             Amend's extension (not in EasyEdit): times the layer loop runs; each later pass
+ *                                    inserts what is left of the residual on the model updated so far (1 as published)
  */
 @IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
     "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16", "v_loss_layer",
@@ -44,16 +46,20 @@ public record AlphaEditHyperparameters(
         List<List<Integer>> contextTemplateLengthParams,
         String rewriteModuleTmp,
         double earlyStopLoss,
-        boolean preservePromptTokens) implements Hyperparameters {
+        boolean preservePromptTokens,
+        int insertionPasses) implements Hyperparameters {
 
     /** Values before any per-family profile: AlphaEdit's GPT-2 XL file. */
     public static final AlphaEditHyperparameters BASE = new AlphaEditHyperparameters(List.of(13, 14, 15, 16, 17),
-            "subject_last", 20, 0.5, 0.5, 0.75, 0.0625, 2e-2, 10, 100_000, List.of(List.of(10, 10)), "", 5e-2, false);
+            "subject_last", 20, 0.5, 0.5, 0.75, 0.0625, 2e-2, 10, 100_000, List.of(List.of(10, 10)), "", 5e-2, false, 1);
 
     @Override
     public List<String> problems(ModelArchitecture arch) {
         List<String> p = InsertionChecks.problems(arch, layers, vNumGradSteps, vLr, vWeightDecay, clampNormFactor,
                 klFactor, mom2NSamples, contextTemplateLengthParams, rewriteModuleTmp);
+        if (insertionPasses < 1 || insertionPasses > 10) {
+            p.add("insertion_passes must be between 1 and 10, got " + insertionPasses);
+        }
         if (!(nullspaceThreshold > 0)) {
             p.add("nullspace_threshold must be > 0, got " + nullspaceThreshold);
         }

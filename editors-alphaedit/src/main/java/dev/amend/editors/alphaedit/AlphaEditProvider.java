@@ -114,7 +114,8 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
                         new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
                                 new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
                                         h.clampNormFactor(), h.klFactor(), h.earlyStopLoss()),
-                                h.contextTemplateLengthParams(), h.preservePromptTokens()),
+                                h.contextTemplateLengthParams(), h.preservePromptTokens(),
+                                h.insertionPasses()),
                         solver);
         Map<String, Object> meta = new LinkedHashMap<>(r.metadata());
         meta.put("seconds_statistics", (t1 - t0) / 1e9);

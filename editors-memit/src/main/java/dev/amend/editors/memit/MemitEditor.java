@@ -37,7 +37,8 @@ final class MemitEditor implements Editor, KeyValueInsertion {
                 new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
                         new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
                                 h.clampNormFactor(), h.klFactor(), h.earlyStopLoss()),
-                        h.contextTemplateLengthParams(), h.preservePromptTokens()),
+                        h.contextTemplateLengthParams(), h.preservePromptTokens(),
+                                h.insertionPasses()),
                 solver(model, stats));
         return edit(requests, r, stats, (t1 - t0) / 1e9);
     }

@@ -45,19 +45,25 @@ public final class DistributedInsertion {
      *                       residual (Amend's extension: the target was optimised with only the located token
      *                       changed, and the update then leaves the other tokens, e.g. the relation's words shared
      *                       by many requests of a batch, as they were)
+     * @param passes         times the layer loop runs (Amend's extension; 1 as published): each later pass
+     *                       inserts what is left of the residual, measured on the model updated so far, and adds to
+     *                       each layer's delta
      */
     public record Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
-                           List<List<Integer>> templateParams, boolean preservePromptTokens) {
-        /** Settings without preserved prompt tokens (MEMIT as published). */
+                           List<List<Integer>> templateParams, boolean preservePromptTokens, int passes) {
+        /** Settings of MEMIT as published: no preserved prompt tokens, one pass. */
         public Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
                         List<List<Integer>> templateParams) {
-            this(layers, locator, delta, templateParams, false);
+            this(layers, locator, delta, templateParams, false, 1);
         }
 
         /** Copies the lists and checks the layers are ascending. */
         public Settings {
             layers = List.copyOf(layers);
             templateParams = List.copyOf(templateParams);
+            if (passes < 1) {
+                throw new InvalidRequestException("insertion_passes must be at least 1, got " + passes);
+            }
             if (layers.isEmpty()) {
                 throw new InvalidRequestException("give at least one edit layer");
             }
@@ -125,11 +131,14 @@ public final class DistributedInsertion {
         List<WeightDelta> deltas = new ArrayList<>();
         Map<Integer, double[]> keysByLayer = new LinkedHashMap<>();
         List<Double> residualNorms = new ArrayList<>();
+        double residualAfter = Double.NaN;
         int preservedKeys = 0;
+        Map<Integer, WeightDelta> deltaByLayer = new LinkedHashMap<>();
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, weights)) {
             try {
-                for (int i = 0; i < s.layers().size(); i++) {
+                for (int step = 0; step < s.passes() * s.layers().size(); step++) {
                     ctx.checkCancelled();
+                    int i = step % s.layers().size();
                     int layer = s.layers().get(i);
                     EditPoint point = model.architecture().editPoint(layer);
                     // keys of this layer over all templates, and in the same passes the current output of the last
@@ -175,10 +184,22 @@ public final class DistributedInsertion {
                     LeastSquares.Update update = solver.solve(layer, k, r, cols);
                     WeightDelta delta = update.toWeightDelta(point.weight());
                     model.addToWeight(delta);
-                    deltas.add(delta);
+                    deltaByLayer.merge(layer, delta, WeightDelta::plus);   // a later pass adds to the layer's delta
                     keysByLayer.put(layer, cols == n ? k : firstColumns(k, dff, cols, n)); // the edited keys
-                    ctx.progress().progress("insertion", i + 1, s.layers().size());
+                    ctx.progress().progress("insertion", step + 1, s.passes() * s.layers().size());
                 }
+                deltas.addAll(deltaByLayer.values());
+                // what is left of the residual at the bare prompts once every layer is updated
+                KeyCollector.Collected after = KeyCollector.collect(model, zLayer, requests, List.of("{}"),
+                        s.locator(), zLayer, Site.LAYER_OUTPUT);
+                double left = 0;
+                for (int j = 0; j < n; j++) {
+                    double[] cur = after.values()[j][0];
+                    for (int a = 0; a < d; a++) {
+                        left += (z[j][a] - cur[a]) * (z[j][a] - cur[a]);
+                    }
+                }
+                residualAfter = Math.sqrt(left / n);
             } finally {
                 snapshot.restore();
             }
@@ -188,6 +209,8 @@ public final class DistributedInsertion {
         meta.put("layers", s.layers());
         meta.put("preserve_prompt_tokens", s.preservePromptTokens());
         meta.put("preserved_keys", preservedKeys);
+        meta.put("insertion_passes", s.passes());
+        meta.put("mean_residual_norm_after_insertion", residualAfter);
         meta.put("optimisation", losses);
         meta.put("mean_residual_norm_per_layer", residualNorms);
         meta.put("seconds_optimisation", (t1 - t0) / 1e9);

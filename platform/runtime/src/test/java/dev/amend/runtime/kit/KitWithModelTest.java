@@ -226,7 +226,7 @@ class KitWithModelTest {
         DistributedInsertion.Result plain = DistributedInsertion.run(MODEL, requests, ctx,
                 new DistributedInsertion.Settings(List.of(0, 1), Locators.SUBJECT_LAST, ds, List.of()), solver);
         DistributedInsertion.Result kept = DistributedInsertion.run(MODEL, requests, ctx,
-                new DistributedInsertion.Settings(List.of(0, 1), Locators.SUBJECT_LAST, ds, List.of(), true), solver);
+                new DistributedInsertion.Settings(List.of(0, 1), Locators.SUBJECT_LAST, ds, List.of(), true, 1), solver);
         assertEquals(0, plain.metadata().get("preserved_keys"));
         assertTrue((Integer) kept.metadata().get("preserved_keys") > 30, kept.metadata().toString());
         assertEquals(3 * dff, kept.keys().get(0).length, "only the edited keys are reported");
@@ -238,6 +238,13 @@ class KitWithModelTest {
                 + plainChange[1] + " without preserving them");
         assertTrue(keptChange[0] > 0.3 * plainChange[0], "located tokens: " + keptChange[0] + " with, "
                 + plainChange[0] + " without preserving the others");
+        // a second pass inserts part of what the first left of the residual, into the same one delta per layer
+        DistributedInsertion.Result twice = DistributedInsertion.run(MODEL, requests, ctx,
+                new DistributedInsertion.Settings(List.of(0, 1), Locators.SUBJECT_LAST, ds, List.of(), true, 2), solver);
+        assertEquals(2, twice.deltas().size());
+        double once = (Double) kept.metadata().get("mean_residual_norm_after_insertion");
+        double again = (Double) twice.metadata().get("mean_residual_norm_after_insertion");
+        assertTrue(again < 0.9 * once, "residual left after one pass " + once + ", after two " + again);
     }
 
     /** Returns Σ‖Δ MLP output of block 0‖² at the located tokens [0] and at the prompts' other tokens [1]. */
