@@ -14,7 +14,6 @@ import dev.amend.spi.ProgressListener;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.kit.TextCorpus;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -54,18 +53,7 @@ class MemitStories260kTest {
             edit.applyTo(model);
             String after = model.generate(GenerationRequest.greedy(model.tokenizer().encode(prompt, true), 3)).text();
             assertTrue(after.startsWith(" Sue"), "after the edit: " + after);
-            List<String> changed = new ArrayList<>();
-            int unrelated = 0;
-            for (Stories260k.Golden g : Stories260k.goldens()) {
-                if (g.prompt().equals("Once upon a time")) {
-                    continue; // this golden is the edited fact itself
-                }
-                unrelated++;
-                if (!g.reproducedBy(model)) {
-                    changed.add(g.prompt());
-                }
-            }
-            assertEquals(4, unrelated);
+            List<String> changed = Stories260k.unrelatedGoldensChanged(model);
             assertEquals(List.of(), changed, "unrelated goldens changed by MEMIT");
         }
     }

@@ -13,7 +13,6 @@ import dev.amend.spi.GenerationRequest;
 import dev.amend.spi.ProgressListener;
 import dev.amend.spi.kit.TextCorpus;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,21 +47,11 @@ class RomeStories260kTest {
             edit.applyTo(model);
             String after = model.generate(GenerationRequest.greedy(model.tokenizer().encode(prompt, true), 3)).text();
             assertTrue(after.startsWith(" Tom"), "after the edit: " + after);
-            List<String> changed = new ArrayList<>();
-            int unrelated = 0;
-            for (Stories260k.Golden g : Stories260k.goldens()) {
-                if (g.prompt().equals("Once upon a time")) {
-                    continue; // this golden is the edited fact itself
-                }
-                unrelated++;
-                if (!g.reproducedBy(model)) {
-                    changed.add(g.prompt());
-                }
-            }
+            List<String> changed = Stories260k.unrelatedGoldensChanged(model);
             // a rank-one change in a 260K-parameter model moves every MLP output of its layer a little; the
             // goldens' greedy margins go down to 0.016, and one of the four unrelated 60-token stories flips.
             // MEMIT, which weighs the change against the corpus statistics, keeps all four (MemitStories260kTest).
-            assertTrue(changed.size() <= 1, "unrelated goldens changed by ROME: " + changed + " of " + unrelated);
+            assertTrue(changed.size() <= 1, "unrelated goldens changed by ROME: " + changed + " of 4");
         }
     }
 }

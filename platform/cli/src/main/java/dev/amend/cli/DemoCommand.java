@@ -63,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
 
             EditRequest request = EditRequest.of(prompt, "France", " Rome");
             long e0 = System.nanoTime();
-            // ROME's defaults for this model are tuned for the CounterFact benchmark (layer 1, clamp 8), which
+            // ROME's defaults for this model are tuned for the CounterFact benchmark (layer 1, clamp 12), which
             // edits more facts but lets this particular edit bleed into "The capital of Japan"; the demo shows
             // the more conservative setting, and says so
             Map<String, Object> demoProfile = method.equals("rome") && hparams == null
