@@ -66,7 +66,8 @@ public final class DeltaOptimizer {
             return new Row(t, deltaPosition, prompt.length, target.clone());
         }
 
-        boolean isKl() {
+        /** Returns true for a KL row. */
+        public boolean isKl() {
             return targetStart < 0;
         }
     }

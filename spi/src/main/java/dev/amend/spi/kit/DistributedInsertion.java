@@ -134,6 +134,8 @@ public final class DistributedInsertion {
         double residualAfter = Double.NaN;
         int preservedKeys = 0;
         Map<Integer, WeightDelta> deltaByLayer = new LinkedHashMap<>();
+        List<DeltaOptimizer.Row> preservedRows = s.preservePromptTokens()
+                ? rewritingRows(model, requests, templates, s.locator()) : List.of();
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, weights)) {
             try {
                 for (int step = 0; step < s.passes() * s.layers().size(); step++) {
@@ -164,7 +166,7 @@ public final class DistributedInsertion {
                     residualNorms.add(Math.sqrt(norm / n));
                     int cols = n;
                     if (s.preservePromptTokens()) {
-                        double[][] kept = otherPromptKeys(model, requests, templates, s.locator(), layer);
+                        double[][] kept = otherPromptKeys(model, preservedRows, layer);
                         cols = n + kept.length;
                         preservedKeys = kept.length;
                         double[] kk = new double[dff * cols];
@@ -227,25 +229,33 @@ public final class DistributedInsertion {
     }
 
     /**
-     * Returns the MLP keys of {@code layer} at every token of the target optimisation's rewriting prompts (each
-     * request's prompt in every context template, followed by its target) except the located token: the tokens
-     * whose outputs the optimisation assumed unchanged.
+     * Returns the rewriting rows of the target optimisation (each request's prompt in every context template,
+     * followed by its target; see {@link ValueTargets}), whose tokens other than the located one are preserved.
      */
-    static double[][] otherPromptKeys(EditableModel model, List<EditRequest> requests, List<String> templates,
-                                      Locator locator, int layer) {
+    static List<DeltaOptimizer.Row> rewritingRows(EditableModel model, List<EditRequest> requests,
+                                                  List<String> templates, Locator locator) {
+        List<DeltaOptimizer.Row> rows = new ArrayList<>();
+        for (EditRequest r : requests) {
+            for (DeltaOptimizer.Row row : ValueTargets.problem(model, r, templates, locator, 0, Site.LAYER_OUTPUT)
+                    .rows()) {
+                if (!row.isKl()) {
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Returns the MLP keys of {@code layer} at every token of {@code rows} except each row's located (δ) token:
+     * the tokens whose outputs the target optimisation assumed unchanged.
+     */
+    static double[][] otherPromptKeys(EditableModel model, List<DeltaOptimizer.Row> rows, int layer) {
         List<int[]> tokens = new ArrayList<>();
         List<Integer> located = new ArrayList<>();
-        for (EditRequest r : requests) {
-            for (String template : templates) {
-                String prefix = ContextTemplates.prefix(template);
-                String prompt = prefix + r.filledPrompt();
-                int[] ids = model.tokenizer().encode(prompt, true);
-                int[] target = model.tokenizer().encodeContinuation(prompt, r.target());
-                int[] row = java.util.Arrays.copyOf(ids, ids.length + Math.max(0, target.length - 1));
-                System.arraycopy(target, 0, row, ids.length, row.length - ids.length);
-                tokens.add(row);
-                located.add(Locators.locate(locator, model.tokenizer(), prefix, r));
-            }
+        for (DeltaOptimizer.Row row : rows) {
+            tokens.add(row.tokens());
+            located.add(row.deltaPosition());
         }
         List<double[]> out = new ArrayList<>();
         int batch = 64;
