@@ -28,6 +28,11 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
     public static final String VERSION = "1.0.0";
     /** Metadata key under which an edit stores its keys per layer (K [d_ff, n], row-major floats). */
     public static final String KEYS = "alphaedit_keys";
+    /**
+     * Metadata key under which an edit made with {@code preserve_prompt_tokens} stores, per layer, the keys at the
+     * other tokens of its bare prompts and targets ([d_ff, m], row-major floats): later edits keep these as well.
+     */
+    public static final String PROMPT_KEYS = "alphaedit_prompt_keys";
 
     /** Projectors per model, layer, corpus, sample size and threshold: an eigendecomposition each, kept. */
     private static final Map<String, NullSpaceProjector> PROJECTORS = new ConcurrentHashMap<>();
@@ -122,10 +127,18 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
         Map<String, Integer> ranks = new LinkedHashMap<>();
         projectors.forEach((l, p) -> ranks.put(String.valueOf(l), p.rank()));
         meta.put("nullspace_rank_per_layer", ranks);
+        Map<String, Double> energies = new LinkedHashMap<>();
+        projectors.forEach((l, p) -> energies.put(String.valueOf(l), p.energy()));
+        meta.put("nullspace_energy_per_layer", energies);   // near 0 when the null space is real
         meta.put("previous_edits", ctx.history().size());
         Map<String, float[]> keys = new LinkedHashMap<>();
         r.keys().forEach((l, k) -> keys.put(String.valueOf(l), Vectors.toFloats(k)));
         meta.put(KEYS, keys);
+        if (!r.promptKeys().isEmpty()) {
+            Map<String, float[]> promptKeys = new LinkedHashMap<>();
+            r.promptKeys().forEach((l, k) -> promptKeys.put(String.valueOf(l), Vectors.toFloats(k)));
+            meta.put(PROMPT_KEYS, promptKeys);
+        }
         meta.put("keys_per_layer", r.keys().isEmpty() ? 0 : r.keys().values().iterator().next().length
                 / model.architecture().intermediateSize());
         return new Edit("alphaedit", VERSION, requests, HyperparameterBinder.toMap(h), r.templates(), r.deltas(), meta);

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * The accumulated Gram matrix K_prev K_prevᵀ per layer of the AlphaEdit edits already applied, rebuilt
- * from the keys each edit stores in its metadata (so it persists with the edit history and follows
+ * from the keys each edit stores in its metadata (the edited keys and, for edits made with
+ * {@code preserve_prompt_tokens}, the keys at the other tokens of their bare prompts) (so it persists with the edit history and follows
  * rollbacks). The last result is kept and extended when the history only grew.
  */
 final class PreviousKeys {
@@ -29,26 +30,16 @@ final class PreviousKeys {
             cachedGram.forEach((l, g) -> gram.put(l, g.clone()));
         }
         for (Edit e : history.subList(from, history.size())) {
-            if (!e.method().equals("alphaedit") || !(e.metadata().get(AlphaEditProvider.KEYS) instanceof Map<?, ?> m)) {
+            if (!e.method().equals("alphaedit")) {
                 continue;
             }
-            for (int layer : layers) {
-                Object k = m.get(String.valueOf(layer));
-                if (!(k instanceof float[] keys)) {
+            for (String what : List.of(AlphaEditProvider.KEYS, AlphaEditProvider.PROMPT_KEYS)) {
+                if (!(e.metadata().get(what) instanceof Map<?, ?> m)) {
                     continue;
                 }
-                int n = keys.length / dff;
-                double[] g = gram.computeIfAbsent(layer, l -> new double[dff * dff]);
-                for (int a = 0; a < dff; a++) {
-                    for (int j = 0; j < n; j++) {
-                        double ka = keys[a * n + j];
-                        if (ka == 0) {
-                            continue;
-                        }
-                        int row = a * dff;
-                        for (int b = 0; b < dff; b++) {
-                            g[row + b] += ka * keys[b * n + j];
-                        }
+                for (int layer : layers) {
+                    if (m.get(String.valueOf(layer)) instanceof float[] keys) {
+                        add(gram.computeIfAbsent(layer, l -> new double[dff * dff]), keys, dff);
                     }
                 }
             }
@@ -59,5 +50,22 @@ final class PreviousKeys {
         Map<Integer, double[]> out = new LinkedHashMap<>();
         gram.forEach((l, g) -> out.put(l, g.clone()));
         return out;
+    }
+
+    /** Adds K Kᵀ of {@code keys} [d_ff, n] (row-major) to {@code g} [d_ff, d_ff]. */
+    private static void add(double[] g, float[] keys, int dff) {
+        int n = keys.length / dff;
+        for (int a = 0; a < dff; a++) {
+            for (int j = 0; j < n; j++) {
+                double ka = keys[a * n + j];
+                if (ka == 0) {
+                    continue;
+                }
+                int row = a * dff;
+                for (int b = 0; b < dff; b++) {
+                    g[row + b] += ka * keys[b * n + j];
+                }
+            }
+        }
     }
 }

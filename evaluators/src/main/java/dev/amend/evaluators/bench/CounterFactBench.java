@@ -232,8 +232,16 @@ public final class CounterFactBench {
                                 List<EvaluationCase> seen = prepared.subList(0, done);
                                 Map<String, double[]> cp = new LinkedHashMap<>();
                                 accumulate(cp, evaluate(model, evaluators, seen), seen.size());
-                                checkpoints.add(new Checkpoint(done, mean(cp, "efficacy"), mean(cp, "generalization"),
-                                        mean(cp, "specificity")));
+                                Checkpoint point = new Checkpoint(done, mean(cp, "efficacy"),
+                                        mean(cp, "generalization"), mean(cp, "specificity"));
+                                checkpoints.add(point);
+                                if (Boolean.getBoolean("amend.bench.verbose")) {
+                                    double[] acc = cp.get("easyedit-token-accuracy/reliability");
+                                    System.err.printf(Locale.ROOT, "checkpoint %d edits: efficacy %.3f, generalization"
+                                                    + " %.3f, specificity %.3f, token accuracy %.3f%n", done,
+                                            point.efficacy(), point.generalization(), point.specificity(),
+                                            acc == null ? Double.NaN : acc[0] / acc[1]);
+                                }
                                 if (done == prepared.size()) {
                                     sums.putAll(cp);
                                 }

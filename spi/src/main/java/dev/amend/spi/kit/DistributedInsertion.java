@@ -80,11 +80,20 @@ public final class DistributedInsertion {
      *
      * @param deltas    one per layer, in layer order
      * @param templates the context templates used
-     * @param keys      per layer the keys K [d_ff, n] the update was solved at
-     * @param metadata  losses, norms and timings for the edit record
+     * @param keys       per layer the keys K [d_ff, n] the update was solved at
+     * @param promptKeys per layer the keys [d_ff, m] at the other tokens of each request's bare prompt followed by
+     *                   its target (the located token left out), from the last pass; empty unless
+     *                   {@link Settings#preservePromptTokens()}: a sequential editor (AlphaEdit) keeps them with the
+     *                   edited keys so that later edits leave these tokens as they were too
+     * @param metadata   losses, norms and timings for the edit record
      */
     public record Result(List<WeightDelta> deltas, List<String> templates, Map<Integer, double[]> keys,
-                         Map<String, Object> metadata) {
+                         Map<Integer, double[]> promptKeys, Map<String, Object> metadata) {
+        /** A result without prompt keys. */
+        public Result(List<WeightDelta> deltas, List<String> templates, Map<Integer, double[]> keys,
+                      Map<String, Object> metadata) {
+            this(deltas, templates, keys, Map.of(), metadata);
+        }
     }
 
     private DistributedInsertion() {
@@ -136,6 +145,11 @@ public final class DistributedInsertion {
         Map<Integer, WeightDelta> deltaByLayer = new LinkedHashMap<>();
         List<DeltaOptimizer.Row> preservedRows = s.preservePromptTokens()
                 ? rewritingRows(model, requests, templates, s.locator()) : List.of();
+        List<DeltaOptimizer.Row> bareRows = new ArrayList<>();        // template 0 of each request
+        for (int j = 0; j < preservedRows.size(); j += templates.size()) {
+            bareRows.add(preservedRows.get(j));
+        }
+        Map<Integer, double[]> promptKeysByLayer = new LinkedHashMap<>();
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, weights)) {
             try {
                 for (int step = 0; step < s.passes() * s.layers().size(); step++) {
@@ -188,6 +202,9 @@ public final class DistributedInsertion {
                     model.addToWeight(delta);
                     deltaByLayer.merge(layer, delta, WeightDelta::plus);   // a later pass adds to the layer's delta
                     keysByLayer.put(layer, cols == n ? k : firstColumns(k, dff, cols, n)); // the edited keys
+                    if (!bareRows.isEmpty()) {
+                        promptKeysByLayer.put(layer, columns(otherPromptKeys(model, bareRows, layer), dff));
+                    }
                     ctx.progress().progress("insertion", step + 1, s.passes() * s.layers().size());
                 }
                 deltas.addAll(deltaByLayer.values());
@@ -217,7 +234,18 @@ public final class DistributedInsertion {
         meta.put("mean_residual_norm_per_layer", residualNorms);
         meta.put("seconds_optimisation", (t1 - t0) / 1e9);
         meta.put("seconds_insertion", (t2 - t1) / 1e9);
-        return new Result(deltas, templates, keysByLayer, meta);
+        return new Result(deltas, templates, keysByLayer, promptKeysByLayer, meta);
+    }
+
+    /** Returns the vectors {@code v} (each of length {@code rows}) as the columns of a row-major [rows, v.length]. */
+    private static double[] columns(double[][] v, int rows) {
+        double[] out = new double[rows * v.length];
+        for (int a = 0; a < rows; a++) {
+            for (int j = 0; j < v.length; j++) {
+                out[a * v.length + j] = v[j][a];
+            }
+        }
+        return out;
     }
 
     private static double[] firstColumns(double[] m, int rows, int cols, int keep) {

@@ -29,15 +29,17 @@ public final class NullSpaceProjector {
     private final int n;
     private final int r;
     private final double threshold;
+    private final double energy;
     /** U [n, r] or null. */
     private final double[] basis;
     /** P [n, n] or null. */
     private final double[] dense;
 
-    private NullSpaceProjector(int n, int r, double threshold, double[] basis, double[] dense) {
+    private NullSpaceProjector(int n, int r, double threshold, double energy, double[] basis, double[] dense) {
         this.n = n;
         this.r = r;
         this.threshold = threshold;
+        this.energy = energy;
         this.basis = basis;
         this.dense = dense;
     }
@@ -73,11 +75,19 @@ public final class NullSpaceProjector {
         for (int i = 0; i < n; i++) {
             System.arraycopy(v, i * n, u, i * r, r);
         }
+        double inside = 0;
+        double total = 0;
+        for (int j = 0; j < n; j++) {
+            double l = Math.max(0, eigen.value(j));           // rounding can leave tiny negative eigenvalues
+            total += l;
+            inside += j < r ? l : 0;
+        }
+        double energy = total > 0 ? inside / total : 0;
         boolean lowRank = storage == Storage.LOW_RANK || (storage == Storage.AUTO && 2 * r < n);
         if (lowRank) {
-            return new NullSpaceProjector(n, r, threshold, u, null);
+            return new NullSpaceProjector(n, r, threshold, energy, u, null);
         }
-        return new NullSpaceProjector(n, r, threshold, null, LeastSquares.Blas.mulTransB(u, n, r, u, n));
+        return new NullSpaceProjector(n, r, threshold, energy, null, LeastSquares.Blas.mulTransB(u, n, r, u, n));
     }
 
     /** Returns the rank r of P (the number of eigenvalues below the threshold). */
@@ -93,6 +103,17 @@ public final class NullSpaceProjector {
     /** Returns the eigenvalue threshold P was built with. */
     public double threshold() {
         return threshold;
+    }
+
+    /**
+     * Returns the share of the covariance's trace inside P's span, {@code tr(P C) / tr(C)} = Σ of the eigenvalues
+     * below the threshold over Σ of all: the part of the preserved keys' energy an update {@code ΔW P} still
+     * reaches. Near 0 the null space is real; on a model whose keys fill every direction (small models with a
+     * flat spectrum) a threshold made for large models can leave several percent, and edits then disturb
+     * preserved knowledge in proportion.
+     */
+    public double energy() {
+        return energy;
     }
 
     /** Returns true when P is stored as the factor U [n, r]. */

@@ -48,6 +48,16 @@ class NullSpaceProjectorTest {
             trace += pd[i * N + i];
         }
         assertEquals(SMALL, trace, 1e-12, "tr P = rank");
+        double inside = 0;
+        double total = 0;
+        for (double l : lambda) {
+            inside += l < p.threshold() ? l : 0;
+            total += l;
+        }
+        assertEquals(inside / total, p.energy(), 1e-12, "energy = Σ small eigenvalues / Σ all");
+        assertEquals(inside / total, traceOfProduct(pd, c, N) / traceOfProduct(identity(N), c, N), 1e-10,
+                "energy = tr(P C) / tr(C)");
+        assertTrue(p.energy() > 0 && p.energy() < 0.01, "17 eigenvalues below 0.02 against 43 of 0.05-10");
 
         double cp = SymmetricEigenTest.frobenius(mul(c, pd, N));
         assertTrue(cp <= p.threshold() * SymmetricEigenTest.frobenius(pd), "‖C P‖ = " + cp);
@@ -169,5 +179,23 @@ class NullSpaceProjectorTest {
             }
         }
         return c;
+    }
+
+    private static double traceOfProduct(double[] a, double[] b, int n) {
+        double t = 0;
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) {
+                t += a[i * n + k] * b[k * n + i];
+            }
+        }
+        return t;
+    }
+
+    private static double[] identity(int n) {
+        double[] e = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            e[i * n + i] = 1;
+        }
+        return e;
     }
 }

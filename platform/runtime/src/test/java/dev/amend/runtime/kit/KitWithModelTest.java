@@ -230,6 +230,11 @@ class KitWithModelTest {
         assertEquals(0, plain.metadata().get("preserved_keys"));
         assertTrue((Integer) kept.metadata().get("preserved_keys") > 30, kept.metadata().toString());
         assertEquals(3 * dff, kept.keys().get(0).length, "only the edited keys are reported");
+        assertTrue(plain.promptKeys().isEmpty());
+        for (int layer : List.of(0, 1)) {   // no context templates: the bare prompts are all the preserved rows
+            assertEquals((Integer) kept.metadata().get("preserved_keys") * dff, kept.promptKeys().get(layer).length,
+                    "prompt keys of layer " + layer);
+        }
         // block 0's MLP output changes by exactly ΔW₀ k_t (its keys do not depend on any edit): compare it at the
         // located tokens and at every other token of the prompts
         double[] plainChange = mlpChange(requests, plain);
