@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * The accumulated Gram matrix K_prev K_prevᵀ per layer of the AlphaEdit edits already applied, rebuilt
- * from the keys each edit stores in its metadata (the edited keys and, for edits made with
- * {@code preserve_prompt_tokens}, the keys at the other tokens of their bare prompts) (so it persists with the edit history and follows
- * rollbacks). The last result is kept and extended when the history only grew.
+ * from the keys each edit stores in its metadata, so it persists with the edit history and follows rollbacks:
+ * the edited keys and, for edits made with {@code preserve_prompt_tokens}, the keys at the other tokens of their
+ * bare prompts. The last result is kept and extended when the history only grew.
  */
 final class PreviousKeys {
     private static List<Edit> cachedHistory = List.of();
