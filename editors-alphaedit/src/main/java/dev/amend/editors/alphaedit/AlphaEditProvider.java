@@ -131,16 +131,19 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
         projectors.forEach((l, p) -> energies.put(String.valueOf(l), p.energy()));
         meta.put("nullspace_energy_per_layer", energies);   // near 0 when the null space is real
         meta.put("previous_edits", ctx.history().size());
-        Map<String, float[]> keys = new LinkedHashMap<>();
-        r.keys().forEach((l, k) -> keys.put(String.valueOf(l), Vectors.toFloats(k)));
-        meta.put(KEYS, keys);
+        meta.put(KEYS, perLayerFloats(r.keys()));
         if (!r.promptKeys().isEmpty()) {
-            Map<String, float[]> promptKeys = new LinkedHashMap<>();
-            r.promptKeys().forEach((l, k) -> promptKeys.put(String.valueOf(l), Vectors.toFloats(k)));
-            meta.put(PROMPT_KEYS, promptKeys);
+            meta.put(PROMPT_KEYS, perLayerFloats(r.promptKeys()));
         }
         meta.put("keys_per_layer", r.keys().isEmpty() ? 0 : r.keys().values().iterator().next().length
                 / model.architecture().intermediateSize());
         return new Edit("alphaedit", VERSION, requests, HyperparameterBinder.toMap(h), r.templates(), r.deltas(), meta);
+    }
+
+    /** Returns layer → keys as the metadata stores them: the layer as a string, the keys as floats. */
+    private static Map<String, float[]> perLayerFloats(Map<Integer, double[]> keys) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        keys.forEach((l, k) -> out.put(String.valueOf(l), Vectors.toFloats(k)));
+        return out;
     }
 }

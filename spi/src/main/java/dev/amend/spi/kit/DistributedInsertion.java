@@ -145,9 +145,18 @@ public final class DistributedInsertion {
         Map<Integer, WeightDelta> deltaByLayer = new LinkedHashMap<>();
         List<DeltaOptimizer.Row> preservedRows = s.preservePromptTokens()
                 ? rewritingRows(model, requests, templates, s.locator()) : List.of();
-        List<DeltaOptimizer.Row> bareRows = new ArrayList<>();        // template 0 of each request
-        for (int j = 0; j < preservedRows.size(); j += templates.size()) {
-            bareRows.add(preservedRows.get(j));
+        // where each request's bare-prompt row (template 0) lies among otherPromptKeys' keys: its prompt keys
+        List<Integer> bareKeys = new ArrayList<>();
+        for (int j = 0, offset = 0; j < preservedRows.size(); j++) {
+            DeltaOptimizer.Row row = preservedRows.get(j);
+            int count = row.tokens().length - (row.deltaPosition() >= 0 && row.deltaPosition() < row.tokens().length
+                    ? 1 : 0);
+            if (j % templates.size() == 0) {
+                for (int c = 0; c < count; c++) {
+                    bareKeys.add(offset + c);
+                }
+            }
+            offset += count;
         }
         Map<Integer, double[]> promptKeysByLayer = new LinkedHashMap<>();
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, weights)) {
@@ -183,6 +192,11 @@ public final class DistributedInsertion {
                         double[][] kept = otherPromptKeys(model, preservedRows, layer);
                         cols = n + kept.length;
                         preservedKeys = kept.length;
+                        double[][] bare = new double[bareKeys.size()][];
+                        for (int j = 0; j < bare.length; j++) {
+                            bare[j] = kept[bareKeys.get(j)];
+                        }
+                        promptKeysByLayer.put(layer, columns(bare, dff));   // the last pass's stay
                         double[] kk = new double[dff * cols];
                         double[] rr = new double[d * cols];   // zero residual at the preserved keys
                         for (int a = 0; a < dff; a++) {
@@ -202,9 +216,6 @@ public final class DistributedInsertion {
                     model.addToWeight(delta);
                     deltaByLayer.merge(layer, delta, WeightDelta::plus);   // a later pass adds to the layer's delta
                     keysByLayer.put(layer, cols == n ? k : firstColumns(k, dff, cols, n)); // the edited keys
-                    if (!bareRows.isEmpty()) {
-                        promptKeysByLayer.put(layer, columns(otherPromptKeys(model, bareRows, layer), dff));
-                    }
                     ctx.progress().progress("insertion", step + 1, s.passes() * s.layers().size());
                 }
                 deltas.addAll(deltaByLayer.values());
