@@ -107,11 +107,10 @@ public final class AlphaEditProvider implements EditorProvider<AlphaEditHyperpar
             projectors.put(layer, PROJECTORS.computeIfAbsent(key,
                     k -> NullSpaceProjector.of(m.secondMoment(), m.dim(), h.nullspaceThreshold())));
         }
-        Map<Integer, double[]> previous = PreviousKeys.gram(ctx.history(), h.layers(),
-                model.architecture().intermediateSize());
+        Map<Integer, double[]> previous = PreviousKeys.projectedGram(ctx.history(), projectors);
         long t1 = System.nanoTime();
         int d = model.architecture().hiddenSize();
-        DistributedInsertion.LayerSolver solver = (layer, keys, residuals, n) -> LeastSquares.alphaEdit(
+        DistributedInsertion.LayerSolver solver = (layer, keys, residuals, n) -> LeastSquares.alphaEditProjected(
                 projectors.get(layer), keys, residuals, previous.get(layer), d, n, h.l2());
         DistributedInsertion.Result r = sequences != null
                 ? DistributedInsertion.insertAtPositions(model, sequences, ctx, h.layers(), solver)

@@ -1,31 +1,39 @@
 package dev.amend.editors.alphaedit;
 
 import dev.amend.spi.Edit;
+import dev.amend.spi.kit.LeastSquares;
+import dev.amend.spi.kit.NullSpaceProjector;
+import dev.amend.spi.kit.Vectors;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The accumulated Gram matrix K_prev K_prevᵀ per layer of the AlphaEdit edits already applied, rebuilt
- * from the keys each edit stores in its metadata, so it persists with the edit history and follows rollbacks:
- * the edited keys and, for edits made with {@code preserve_prompt_tokens}, the keys at the other tokens of their
- * bare prompts. The last result is kept and extended when the history only grew.
+ * The accumulated Gram matrix of the AlphaEdit edits already applied, projected onto each layer's null space,
+ * {@code P K_prev K_prevᵀ P}, rebuilt from the keys each edit stores in its metadata, so it persists with the edit
+ * history and follows rollbacks: the edited keys and, for edits made with {@code preserve_prompt_tokens}, the keys
+ * at the other tokens of their bare prompts. The last result is kept and extended by the new edits' projected keys
+ * when the history only grew and the projectors are the same, so a sequential edit costs one small update here
+ * instead of projecting the whole history again.
  */
 final class PreviousKeys {
     private static List<Edit> cachedHistory = List.of();
     private static Map<Integer, double[]> cachedGram = Map.of();
-    private static List<Integer> cachedLayers = List.of();
+    private static Map<Integer, NullSpaceProjector> cachedProjectors = Map.of();
 
     private PreviousKeys() {
     }
 
-    /** Returns layer → Σ K Kᵀ [d_ff, d_ff] over the AlphaEdit edits in {@code history} (null where none). */
-    static synchronized Map<Integer, double[]> gram(List<Edit> history, List<Integer> layers, int dff) {
+    /**
+     * Returns layer → {@code P Σ K Kᵀ P} [d_ff, d_ff] over the AlphaEdit edits in {@code history} (null where none),
+     * with P the layer's projector in {@code projectors}.
+     */
+    static synchronized Map<Integer, double[]> projectedGram(List<Edit> history,
+                                                             Map<Integer, NullSpaceProjector> projectors) {
         int from = 0;
         Map<Integer, double[]> gram = new LinkedHashMap<>();
-        boolean extends_ = layers.equals(cachedLayers) && history.size() >= cachedHistory.size()
-                && history.subList(0, cachedHistory.size()).equals(cachedHistory);
-        if (extends_) {
+        if (sameProjectors(projectors) && history.size() >= cachedHistory.size()
+                && history.subList(0, cachedHistory.size()).equals(cachedHistory)) {
             from = cachedHistory.size();
             cachedGram.forEach((l, g) -> gram.put(l, g.clone()));
         }
@@ -37,35 +45,33 @@ final class PreviousKeys {
                 if (!(e.metadata().get(what) instanceof Map<?, ?> m)) {
                     continue;
                 }
-                for (int layer : layers) {
+                projectors.forEach((layer, p) -> {
                     if (m.get(String.valueOf(layer)) instanceof float[] keys) {
-                        add(gram.computeIfAbsent(layer, l -> new double[dff * dff]), keys, dff);
+                        int dff = p.dim();
+                        LeastSquares.accumulateProjectedKeyGram(gram.computeIfAbsent(layer, l -> new double[dff * dff]),
+                                p, Vectors.toDoubles(keys), keys.length / dff);
                     }
-                }
+                });
             }
         }
         cachedHistory = List.copyOf(history);
         cachedGram = new LinkedHashMap<>(gram);
-        cachedLayers = List.copyOf(layers);
+        cachedProjectors = new LinkedHashMap<>(projectors);
         Map<Integer, double[]> out = new LinkedHashMap<>();
         gram.forEach((l, g) -> out.put(l, g.clone()));
         return out;
     }
 
-    /** Adds K Kᵀ of {@code keys} [d_ff, n] (row-major) to {@code g} [d_ff, d_ff]. */
-    private static void add(double[] g, float[] keys, int dff) {
-        int n = keys.length / dff;
-        for (int a = 0; a < dff; a++) {
-            for (int j = 0; j < n; j++) {
-                double ka = keys[a * n + j];
-                if (ka == 0) {
-                    continue;
-                }
-                int row = a * dff;
-                for (int b = 0; b < dff; b++) {
-                    g[row + b] += ka * keys[b * n + j];
-                }
+    /** True when {@code projectors} are the very instances (same layers, same objects) the cache was built with. */
+    private static boolean sameProjectors(Map<Integer, NullSpaceProjector> projectors) {
+        if (!projectors.keySet().equals(cachedProjectors.keySet())) {
+            return false;
+        }
+        for (var e : projectors.entrySet()) {
+            if (cachedProjectors.get(e.getKey()) != e.getValue()) {
+                return false;
             }
         }
+        return true;
     }
 }

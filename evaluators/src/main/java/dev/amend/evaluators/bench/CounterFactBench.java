@@ -77,8 +77,12 @@ public final class CounterFactBench {
      * @param efficacy       over the edits so far
      * @param generalization over the edits so far
      * @param specificity    over the edits so far
+     * @param recentEfficacy over the edits made since the previous checkpoint only: low when new edits no longer
+     *                       take, while a falling {@code efficacy} with a high {@code recentEfficacy} means that
+     *                       earlier edits are being lost
      */
-    public record Checkpoint(int edits, double efficacy, double generalization, double specificity) {
+    public record Checkpoint(int edits, double efficacy, double generalization, double specificity,
+                             double recentEfficacy) {
     }
 
     /**
@@ -228,19 +232,34 @@ public final class CounterFactBench {
                             edit.applyTo(model);
                             history.add(edit);
                             int done = from + batch.size();
+                            if (Boolean.getBoolean("amend.bench.verbose")) {
+                                // the edits just made, scored at once: tells an edit that never took from one lost later
+                                Map<String, double[]> now = new LinkedHashMap<>();
+                                accumulate(now, evaluate(model, evaluators, batch), batch.size());
+                                System.err.printf(Locale.ROOT, "edit %d-%d: efficacy right after %.3f, residual left %s,"
+                                                + " optimisation %s%n", from + 1, done, mean(now, "efficacy"),
+                                        edit.metadata().get("mean_residual_norm_after_insertion"),
+                                        edit.metadata().get("optimisation"));
+                            }
                             if (done % o.checkpointEvery() == 0 || done == prepared.size()) {
                                 List<EvaluationCase> seen = prepared.subList(0, done);
                                 Map<String, double[]> cp = new LinkedHashMap<>();
                                 accumulate(cp, evaluate(model, evaluators, seen), seen.size());
+                                int previous = checkpoints.isEmpty() ? 0 : checkpoints.get(checkpoints.size() - 1).edits();
+                                List<EvaluationCase> recent = prepared.subList(previous, done);
+                                Map<String, double[]> rp = new LinkedHashMap<>();
+                                accumulate(rp, evaluate(model, evaluators, recent), recent.size());
                                 Checkpoint point = new Checkpoint(done, mean(cp, "efficacy"),
-                                        mean(cp, "generalization"), mean(cp, "specificity"));
+                                        mean(cp, "generalization"), mean(cp, "specificity"), mean(rp, "efficacy"));
                                 checkpoints.add(point);
                                 if (Boolean.getBoolean("amend.bench.verbose")) {
                                     double[] acc = cp.get("easyedit-token-accuracy/reliability");
                                     System.err.printf(Locale.ROOT, "checkpoint %d edits: efficacy %.3f, generalization"
-                                                    + " %.3f, specificity %.3f, token accuracy %.3f%n", done,
+                                                    + " %.3f, specificity %.3f, token accuracy %.3f, efficacy of the"
+                                                    + " last %d edits %.3f%n", done,
                                             point.efficacy(), point.generalization(), point.specificity(),
-                                            acc == null ? Double.NaN : acc[0] / acc[1]);
+                                            acc == null ? Double.NaN : acc[0] / acc[1], recent.size(),
+                                            point.recentEfficacy());
                                 }
                                 if (done == prepared.size()) {
                                     sums.putAll(cp);

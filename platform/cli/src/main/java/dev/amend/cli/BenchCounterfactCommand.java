@@ -125,7 +125,17 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                 o.put("seconds_per_edit", r.secondsPerEdit());
                 o.put("scores", r.scores());
                 o.put("timings", r.timings());
-                o.put("checkpoints", r.checkpoints());
+                List<Map<String, Object>> points = new ArrayList<>();
+                for (CounterFactBench.Checkpoint c : r.checkpoints()) {
+                    Map<String, Object> p = new LinkedHashMap<>();
+                    p.put("edits", c.edits());
+                    p.put("efficacy", c.efficacy());
+                    p.put("generalization", c.generalization());
+                    p.put("specificity", c.specificity());
+                    p.put("recent_efficacy", c.recentEfficacy());
+                    points.add(p);
+                }
+                o.put("checkpoints", points);
                 o.put("wall_seconds", wall);
                 System.out.println(Json.of(o));
             } else {
@@ -135,10 +145,11 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                 r.scores().forEach((k, v) -> System.out.printf("%-48s %8.3f%n", k, v));
                 r.timings().forEach((k, v) -> System.out.printf("seconds %-40s %8.2f%n", k, v));
                 if (!r.checkpoints().isEmpty()) {
-                    System.out.printf("%n%8s %10s %15s %12s%n", "edits", "efficacy", "generalization", "specificity");
+                    System.out.printf("%n%8s %10s %15s %12s %16s%n", "edits", "efficacy", "generalization",
+                            "specificity", "recent efficacy");
                     for (CounterFactBench.Checkpoint c : r.checkpoints()) {
-                        System.out.printf("%8d %10.3f %15.3f %12.3f%n", c.edits(), c.efficacy(), c.generalization(),
-                                c.specificity());
+                        System.out.printf("%8d %10.3f %15.3f %12.3f %16.3f%n", c.edits(), c.efficacy(),
+                                c.generalization(), c.specificity(), c.recentEfficacy());
                     }
                 }
             }

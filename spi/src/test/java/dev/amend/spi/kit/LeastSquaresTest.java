@@ -301,6 +301,39 @@ class LeastSquaresTest {
         assertThrows(ArithmeticException.class, () -> LeastSquares.alphaEdit(p, k, r, null, d, n, 0));
     }
 
+    @Test
+    void alphaEditFromAProjectedHistoryGrownKeyByKeyMatchesTheRawHistory() {
+        Random rnd = new Random(11);
+        int dff = 40;
+        int d = 8;
+        double[] q = SymmetricEigenTest.randomOrthogonal(dff, rnd);
+        double[] lambda = new double[dff];
+        for (int i = 0; i < dff; i++) {
+            lambda[i] = i < 25 ? 0.01 * rnd.nextDouble() : 0.1 + rnd.nextDouble();
+        }
+        NullSpaceProjector p = NullSpaceProjector.of(SymmetricEigenTest.withSpectrum(q, lambda, dff), dff, 2e-2);
+        double[] raw = new double[dff * dff];
+        double[] projected = new double[dff * dff];
+        for (int edit = 0; edit < 5; edit++) {               // five earlier edits of 3 keys each
+            double[] kPrev = gaussian(dff * 3, rnd);
+            LeastSquares.accumulateKeyGram(raw, kPrev, dff, 3);
+            LeastSquares.accumulateProjectedKeyGram(projected, p, kPrev, 3);
+        }
+        double[] pd = p.dense();
+        double[] reference = mulRect(mulRect(pd, dff, dff, raw, dff), dff, dff, pd, dff);
+        assertArrayEquals(reference, projected, 1e-12 * maxAbs(reference), "Σ (P k)(P k)ᵀ = P (Σ k kᵀ) P");
+        assertArrayEquals(reference, LeastSquares.projectGram(p, raw), 1e-12 * maxAbs(reference));
+        for (int n : new int[] {3, 12}) {                     // low-rank (n < d) and dense updates
+            double[] k = gaussian(dff * n, rnd);
+            double[] r = gaussian(d * n, rnd);
+            double[] fromRaw = LeastSquares.alphaEdit(p, k, r, raw, d, n, 2).dense();
+            double[] fromProjected = LeastSquares.alphaEditProjected(p, k, r, projected, d, n, 2).dense();
+            assertArrayEquals(fromRaw, fromProjected, 1e-10 * maxAbs(fromRaw), "n = " + n);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> LeastSquares.alphaEditProjected(p, gaussian(dff, rnd), gaussian(d, rnd), new double[4], d, 1, 1));
+    }
+
     // --------------------------------------------------------------------------------- Update
 
     @Test
