@@ -1,5 +1,6 @@
 package dev.amend.editors.alphaedit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -27,6 +28,14 @@ class AlphaEditDemoModelTest {
                             DemoModel.statisticsCorpus(), List.of()));
             assertTrue(r.score("counterfact-probability", "efficacy") >= 0.70, r.scores().toString());
             assertTrue(r.score("counterfact-probability", "specificity") >= 0.85, r.scores().toString());
+            // checkpoints after 20 and 40 edits; the first one's recent edits are all the edits so far, and the last
+            // one's overall scores are the run's
+            assertEquals(List.of(20, 40), r.checkpoints().stream().map(CounterFactBench.Checkpoint::edits).toList());
+            CounterFactBench.Checkpoint first = r.checkpoints().get(0);
+            CounterFactBench.Checkpoint last = r.checkpoints().get(1);
+            assertEquals(first.efficacy(), first.recentEfficacy(), 1e-12, first.toString());
+            assertEquals(r.score("counterfact-probability", "efficacy"), last.efficacy(), 1e-12, last.toString());
+            assertTrue(last.recentEfficacy() >= 0 && last.recentEfficacy() <= 1, last.toString());
         }
     }
 }
