@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.amend.spi.kit.Scalars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -278,7 +279,7 @@ public final class GradientTransform {
                 NDArray pre = zi.matMul(arrays.get("mlp." + i + ".v").transpose())           // [n, r]
                         .matMul(arrays.get("mlp." + i + ".u").transpose())                    // [n, D]
                         .add(arrays.get("mlp." + i + ".bias"));
-                NDArray act = i < layers - 1 ? pre.maximum(0f) : pre;
+                NDArray act = i < layers - 1 ? Scalars.maximum(pre, 0) : pre;               // see Scalars
                 z = act.add(zi);
             }
             return new NDList(z.get(new NDIndex(":, :" + in)), z.get(new NDIndex(":, " + in + ":")));

@@ -10,6 +10,7 @@ import dev.amend.spi.ForwardRequest;
 import dev.amend.spi.ForwardResult;
 import dev.amend.spi.ProgressListener;
 import dev.amend.spi.WeightOffset;
+import dev.amend.spi.kit.Scalars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -293,10 +294,7 @@ public final class MendTrainer {
             Map<EditPoint, GradientFactors.Factors> factors = GradientFactors.capture(model, edits, points,
                     new ForwardRequest.Resume(first, editLower));
             if (learn) {
-                for (EditPoint p : points) {
-                    GradientFactors.Factors f = factors.get(p);
-                    network.transform(p).observe(f.x(), f.delta());
-                }
+                observe(network, factors);
             }
             NDArray gatherIds = nd.create(gather, new Shape((long) b * t, 1));
             NDArray weights = nd.create(nllWeight, new Shape((long) b * t, 1));
@@ -328,13 +326,13 @@ public final class MendTrainer {
                 try (ForwardResult r = model.forward(req.build())) {
                     NDArray logp = r.logits().logSoftmax(-1).reshape((long) b * t, v);        // [B*T, V]
                     NDArray nll = logp.gather(gatherIds, 1).mul(weights).sum().neg();
-                    NDArray loss = nll.mul((float) h.cedit());
+                    NDArray loss = Scalars.mul(nll, h.cedit()); // not mul(Number): see Scalars
                     double klValue = 0;
                     float[] post = null;
                     if (locSelect != null) {
                         NDArray postLogp = locSelect.matMul(logp);                             // [K, V]
                         NDArray kl = preLogp.exp().mul(preLogp.sub(postLogp)).sum(new int[] {1}).mean();
-                        loss = loss.add(kl.mul((float) h.cloc()));
+                        loss = loss.add(Scalars.mul(kl, h.cloc()));
                         klValue = kl.getFloat();
                         if (!learn) {
                             post = postLogp.toFloatArray();
@@ -389,6 +387,29 @@ public final class MendTrainer {
             kept += argmax(pre, k * v, v) == argmax(post, k * v, v) ? 1 : 0;
         }
         return new LossParts(nll, kl, eh, en, rh, rn, kept, locPositions);
+    }
+
+    /**
+     * Adds the factors to the transforms' running statistics, all of them or, when any value is not finite,
+     * none: a NaN would stay in the statistics and spoil every later step. Returns whether they were added.
+     */
+    static boolean observe(MendNetwork network, Map<EditPoint, GradientFactors.Factors> factors) {
+        if (!factors.values().stream().allMatch(f -> finite(f.x()) && finite(f.delta()))) {
+            return false;
+        }
+        for (Map.Entry<EditPoint, GradientFactors.Factors> e : factors.entrySet()) {
+            network.transform(e.getKey()).observe(e.getValue().x(), e.getValue().delta());
+        }
+        return true;
+    }
+
+    private static boolean finite(float[] a) {
+        for (float x : a) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int argmax(float[] a, int from, int n) {

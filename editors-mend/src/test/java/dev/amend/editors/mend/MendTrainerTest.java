@@ -86,6 +86,32 @@ class MendTrainerTest {
     }
 
     @Test
+    void factorsWithANonFiniteValueLeaveTheRunningStatisticsAlone() {
+        try (Transformer model = TinyModels.random(TinyModels.gpt2(), 24, CharTokenizer.INSTANCE)) {
+            List<dev.amend.spi.EditPoint> points = List.of(model.architecture().editPoint(1), model.architecture().editPoint(2));
+            MendNetwork net = MendNetwork.create(points, 4, 1, true, 1e-3, model.baseHash(), model.name(), 1);
+            var factors = GradientFactors.capture(model, GradientFactors.encode(model,
+                    List.of(EditRequest.of("the colour of {} is", "sky", " red"))), points);
+            Map<dev.amend.spi.EditPoint, GradientFactors.Factors> spoiled = new java.util.LinkedHashMap<>(factors);
+            GradientFactors.Factors last = factors.get(points.get(1));
+            float[] delta = last.delta().clone();
+            delta[delta.length - 1] = Float.NaN;
+            spoiled.put(points.get(1), new GradientFactors.Factors(last.point(), last.tokens(), last.x(), delta));
+
+            assertTrue(!MendTrainer.observe(net, spoiled), "refused");
+            for (dev.amend.spi.EditPoint p : points) {
+                assertEquals(0, net.transform(p).count(), "nothing of the spoiled step was added, at " + p.weight());
+            }
+            assertTrue(MendTrainer.observe(net, factors));
+            assertEquals(factors.values().stream().mapToLong(GradientFactors.Factors::tokens).sum(),
+                    net.transform(points.get(1)).count(), "both weights (one shape) share one transform");
+            for (float s : net.transform(points.get(1)).deltaStd()) {
+                assertTrue(Float.isFinite(s));
+            }
+        }
+    }
+
+    @Test
     void aModelWithoutATrainedEditorIsToldHowToTrainOne() {
         try (Transformer model = TinyModels.random(TinyModels.gpt2(), 22, CharTokenizer.INSTANCE)) {
             InvalidRequestException e = assertThrows(InvalidRequestException.class,

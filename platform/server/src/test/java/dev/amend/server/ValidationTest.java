@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -97,20 +98,40 @@ class ValidationTest {
         given().header("Authorization", RestApiTest.TOKEN).contentType("application/octet-stream")
                 .body("not a patch".getBytes())
                 .post("/api/v1/models/demo/patches").then().statusCode(400);
-        assertEquals(413, statusOfOversizedPost(), "a body over quarkus.http.limits.max-body-size is refused");
+        String[] oversized = oversizedPost();
+        assertEquals("413", oversized[0].split(" ")[1], "a body over quarkus.http.limits.max-body-size is refused");
+        assertTrue(oversized[1].contains("\"error\":\"too_large\"") && oversized[1].contains("max-body-size"),
+                "with the JSON error body: " + oversized[1]);
         assertEquals(before, RestApiTest.weightsHash(), "no refused request changed the weights");
     }
 
-    /** Announces a 64 MiB body and returns the status the host answers before reading it. */
-    int statusOfOversizedPost() throws java.io.IOException {
+    /** Announces a 64 MiB body and returns the status line and the body the host answers before reading it. */
+    String[] oversizedPost() throws java.io.IOException {
         try (java.net.Socket s = new java.net.Socket(url.getHost(), url.getPort())) {
+            s.setSoTimeout(10_000);
             s.getOutputStream().write(("POST /api/v1/models/demo/patches HTTP/1.1\r\nHost: localhost\r\n"
                     + "Authorization: Bearer test-token\r\nContent-Type: application/octet-stream\r\n"
                     + "Content-Length: " + (64L << 20) + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
-            String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
-                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
-            return Integer.parseInt(status.split(" ")[1]);
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            String status = in.readLine();
+            int length = 0;
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).trim());
+                }
+            }
+            char[] body = new char[length];
+            int read = 0;
+            while (read < length) {
+                int n = in.read(body, read, length - read);
+                if (n < 0) {
+                    break;
+                }
+                read += n;
+            }
+            return new String[] {status, new String(body, 0, read)};
         }
     }
 

@@ -288,11 +288,12 @@ public final class DeltaOptimizer {
                             klInit = klLogp.stopGradient();
                             klInit.attach(nd);
                         }
-                        NDArray kl = klLogp.exp().mul(klLogp.sub(klInit)).sum().div(klRows.size());
-                        loss = loss.add(kl.mul((float) settings.klFactor()));
+                        // constants through Scalars: DJL's mul(Number) breaks the backward pass (see Scalars)
+                        NDArray kl = Scalars.div(klLogp.exp().mul(klLogp.sub(klInit)).sum(), klRows.size());
+                        loss = loss.add(Scalars.mul(kl, settings.klFactor()));
                     }
                     double initNorm2 = Vectors.dot(initial, initial);
-                    NDArray decay = deltaArray.norm().mul((float) (settings.weightDecay() / Math.max(initNorm2, 1e-12)));
+                    NDArray decay = Scalars.mul(deltaArray.norm(), settings.weightDecay() / Math.max(initNorm2, 1e-12));
                     loss = loss.add(decay);
                     total = loss.getFloat();
                     if (!Double.isFinite(total)) {

@@ -9,6 +9,7 @@ import dev.amend.runtime.safetensors.HostTensor;
 import dev.amend.spi.EditPoint;
 import dev.amend.spi.TextTokenizer;
 import dev.amend.spi.WeightLayout;
+import dev.amend.spi.kit.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -105,8 +106,9 @@ final class Gpt2Transformer extends Transformer {
 
     /** GELU in the tanh form GPT-2 was trained with ({@code gelu_new}). */
     private static NDArray geluTanh(NDArray a) {
-        NDArray inner = a.add(a.pow(3).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
-        return a.mul(inner.tanh().add(1)).mul(0.5);
+        // constants through Scalars: a gradient flows through here (see Scalars)
+        NDArray inner = Scalars.mul(a.add(Scalars.mul(a.mul(a).mul(a), 0.044715)), Math.sqrt(2.0 / Math.PI));
+        return Scalars.mul(a.mul(inner.tanh().add(1)), 0.5);
     }
 
     @Override

@@ -155,7 +155,8 @@ final class LlamaTransformer extends Transformer {
         NDArray h = rmsNorm(x, p(l, "post_attention_layernorm.weight"));
         NDArray gate = linear(h, p(l, "mlp.gate_proj.weight"), config.mlpBias() ? p(l, "mlp.gate_proj.bias") : null);
         NDArray up = linear(h, p(l, "mlp.up_proj.weight"), config.mlpBias() ? p(l, "mlp.up_proj.bias") : null);
-        return Activation.swish(gate, 1f).mul(up);                                       // [B, T, ff]
+        // SiLU as x·σ(x): DJL's swish multiplies by β as a number, which breaks the backward pass (see Scalars)
+        return gate.mul(Activation.sigmoid(gate)).mul(up);                                 // [B, T, ff]
     }
 
     @Override

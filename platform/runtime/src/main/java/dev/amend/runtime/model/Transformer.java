@@ -24,6 +24,7 @@ import dev.amend.spi.Site;
 import dev.amend.spi.TextTokenizer;
 import dev.amend.spi.WeightDelta;
 import dev.amend.spi.WeightLayout;
+import dev.amend.spi.kit.Scalars;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -181,8 +182,8 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         int hd = config.headDim();
         int g = config.groupSize();
         NDArray qg = q.reshape(b, config.kvHeads(), g, t, hd);                        // [B, kvH, g, T, hd]
-        NDArray scores = qg.matMul(k.expandDims(2).transpose(0, 1, 2, 4, 3))          // [B, kvH, g, T, S]
-                .mul(1.0 / Math.sqrt(hd));
+        NDArray scores = Scalars.mul(qg.matMul(k.expandDims(2).transpose(0, 1, 2, 4, 3)),
+                1.0 / Math.sqrt(hd));                                                  // [B, kvH, g, T, S]
         if (mask != null) {
             scores = scores.add(mask);
         }
