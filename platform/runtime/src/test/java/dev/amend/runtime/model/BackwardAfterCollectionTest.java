@@ -1,7 +1,6 @@
 package dev.amend.runtime.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -44,7 +43,7 @@ class BackwardAfterCollectionTest {
             b.putFloat(0, Float.NaN);
             junk.add(b);
         }
-        assertTrue(junk.size() == 2000);
+        java.lang.ref.Reference.reachabilityFence(junk); // the NaN buffers stay allocated until here
     }
 
     private static float[] gradient(Function<NDArray, NDArray> f, float[] at, boolean poison) {

@@ -29,7 +29,7 @@ public class BodyLimit {
                 try {
                     announced = Long.parseLong(length.trim());
                 } catch (NumberFormatException e) {
-                    announced = -1;
+                    // not a number: left to the framework, which refuses it
                 }
             }
             if (announced > max) {
