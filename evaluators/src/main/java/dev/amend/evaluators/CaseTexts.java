@@ -1,7 +1,7 @@
 package dev.amend.evaluators;
 
-import dev.amend.spi.EvaluationCase;
 import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.edit.EvaluationCase;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,7 +21,7 @@ final class CaseTexts {
 
     /**
      * Returns {@code answer} as it is scored after {@code prompt}: with a leading space added when
-     * neither has one, the same rule {@link dev.amend.spi.EditRequest} applies to its target.
+     * neither has one, the same rule {@link dev.amend.spi.edit.EditRequest} applies to its target.
      */
     static String continuation(String prompt, String answer) {
         if (answer == null || answer.isEmpty()) {

@@ -1,10 +1,10 @@
 package dev.amend.evaluators;
 
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.EvaluationCase;
+import dev.amend.kit.TargetScoring.Scored;
 import dev.amend.spi.Evaluator;
-import dev.amend.spi.Score;
-import dev.amend.spi.kit.TargetScoring.Scored;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
+import dev.amend.spi.model.EditableModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,12 +1,12 @@
 package dev.amend.evaluators;
 
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.EvaluationCase;
 import dev.amend.spi.Evaluator;
-import dev.amend.spi.GenerationRequest;
-import dev.amend.spi.GenerationResult;
-import dev.amend.spi.Score;
-import dev.amend.spi.TextTokenizer;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.GenerationRequest;
+import dev.amend.spi.model.GenerationResult;
+import dev.amend.spi.model.TextTokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

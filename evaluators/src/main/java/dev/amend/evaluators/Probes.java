@@ -1,7 +1,7 @@
 package dev.amend.evaluators;
 
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.kit.TargetScoring;
+import dev.amend.kit.TargetScoring;
+import dev.amend.spi.model.EditableModel;
 import java.util.ArrayList;
 import java.util.List;
 

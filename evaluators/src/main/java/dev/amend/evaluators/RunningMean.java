@@ -1,6 +1,6 @@
 package dev.amend.evaluators;
 
-import dev.amend.spi.Score;
+import dev.amend.spi.edit.Score;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 

@@ -1,17 +1,17 @@
 package dev.amend.evaluators;
 
 import ai.djl.ndarray.NDArray;
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
-import dev.amend.spi.TextTokenizer;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The model's argmax token at each answer position, teacher-forced on the answer: what EasyEdit
  * compares before and after an edit for locality. Tokenises and batches like
- * {@link dev.amend.spi.kit.TargetScoring}.
+ * {@link dev.amend.kit.TargetScoring}.
  */
 final class TeacherForcedArgmax {
     /** Sequences per forward pass. */

@@ -1,7 +1,5 @@
 package dev.amend.evaluators;
 
-import dev.amend.runtime.model.CharTokenizer;
-
 import static dev.amend.evaluators.SingleSequenceScoring.PROMPTS;
 import static dev.amend.evaluators.SingleSequenceScoring.meanLogProb;
 import static dev.amend.evaluators.SingleSequenceScoring.plainGreedyText;
@@ -9,10 +7,11 @@ import static dev.amend.evaluators.TestCases.score;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.EvaluationCase;
-import dev.amend.spi.Score;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

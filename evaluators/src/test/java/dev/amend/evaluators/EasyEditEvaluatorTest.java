@@ -1,7 +1,5 @@
 package dev.amend.evaluators;
 
-import dev.amend.runtime.model.CharTokenizer;
-
 import static dev.amend.evaluators.SingleSequenceScoring.PROMPTS;
 import static dev.amend.evaluators.SingleSequenceScoring.argmaxes;
 import static dev.amend.evaluators.SingleSequenceScoring.plainGreedyText;
@@ -13,12 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.EvaluationCase;
-import dev.amend.spi.Score;
-import dev.amend.spi.WeightDelta;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
+import dev.amend.spi.edit.WeightDelta;
+import dev.amend.spi.model.EditPoint;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;

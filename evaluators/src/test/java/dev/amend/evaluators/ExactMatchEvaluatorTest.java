@@ -1,7 +1,5 @@
 package dev.amend.evaluators;
 
-import dev.amend.runtime.model.CharTokenizer;
-
 import static dev.amend.evaluators.SingleSequenceScoring.PROMPTS;
 import static dev.amend.evaluators.SingleSequenceScoring.greedyMatch;
 import static dev.amend.evaluators.TestCases.score;
@@ -10,10 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.EvaluationCase;
-import dev.amend.spi.Score;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

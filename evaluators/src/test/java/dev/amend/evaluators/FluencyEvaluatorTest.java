@@ -1,18 +1,17 @@
 package dev.amend.evaluators;
 
-import dev.amend.runtime.model.CharTokenizer;
-
 import static dev.amend.evaluators.FluencyEvaluator.weightedNgramEntropy;
 import static dev.amend.evaluators.SingleSequenceScoring.PROMPTS;
 import static dev.amend.evaluators.TestCases.score;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.EvaluationCase;
-import dev.amend.spi.GenerationRequest;
-import dev.amend.spi.Score;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
+import dev.amend.spi.model.GenerationRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

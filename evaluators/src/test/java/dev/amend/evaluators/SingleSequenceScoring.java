@@ -1,11 +1,11 @@
 package dev.amend.evaluators;
 
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
-import dev.amend.spi.GenerationRequest;
-import dev.amend.spi.GenerationResult;
-import dev.amend.spi.Sampling;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.GenerationRequest;
+import dev.amend.spi.model.GenerationResult;
+import dev.amend.spi.model.Sampling;
 import java.util.Arrays;
 import java.util.List;
 

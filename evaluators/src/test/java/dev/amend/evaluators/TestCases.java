@@ -1,8 +1,8 @@
 package dev.amend.evaluators;
 
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.EvaluationCase;
-import dev.amend.spi.Score;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
 import java.util.List;
 import java.util.Map;
 

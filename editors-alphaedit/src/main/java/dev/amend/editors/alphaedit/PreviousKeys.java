@@ -1,9 +1,9 @@
 package dev.amend.editors.alphaedit;
 
-import dev.amend.spi.Edit;
-import dev.amend.spi.kit.LeastSquares;
-import dev.amend.spi.kit.NullSpaceProjector;
-import dev.amend.spi.kit.Vectors;
+import dev.amend.kit.linalg.LeastSquares;
+import dev.amend.kit.linalg.NullSpaceProjector;
+import dev.amend.kit.linalg.Vectors;
+import dev.amend.spi.edit.Edit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -9,8 +9,8 @@ import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.evaluators.bench.CounterFactBench;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.EditContext;
 import dev.amend.spi.ProgressListener;
+import dev.amend.spi.edit.EditContext;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

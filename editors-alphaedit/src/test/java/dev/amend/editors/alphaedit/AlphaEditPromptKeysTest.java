@@ -4,17 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import dev.amend.demo.DemoModel;
+import dev.amend.kit.Locators;
+import dev.amend.kit.WeightSnapshot;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
 import dev.amend.spi.ProgressListener;
-import dev.amend.spi.Site;
-import dev.amend.spi.kit.Locators;
-import dev.amend.spi.kit.WeightSnapshot;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.Site;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +71,7 @@ class AlphaEditPromptKeysTest {
         int located = Locators.locate(Locators.SUBJECT_LAST, model.tokenizer(), "", request);
         float[] before = mlp(model, ids, layer);
         float[] after;
-        List<String> weights = edit.deltas().stream().map(dev.amend.spi.WeightDelta::weight).toList();
+        List<String> weights = edit.deltas().stream().map(dev.amend.spi.edit.WeightDelta::weight).toList();
         try (WeightSnapshot snap = WeightSnapshot.of(model, weights)) {
             edit.applyTo(model);
             after = mlp(model, ids, layer);

@@ -1,10 +1,10 @@
 package dev.amend.editors.anyedit;
 
+import dev.amend.kit.FixedWindowChunker;
+import dev.amend.kit.SentenceChunker;
 import dev.amend.spi.Chunker;
 import dev.amend.spi.Hyperparameters;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.kit.FixedWindowChunker;
-import dev.amend.spi.kit.SentenceChunker;
+import dev.amend.spi.model.ModelArchitecture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

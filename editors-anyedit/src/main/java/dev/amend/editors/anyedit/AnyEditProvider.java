@@ -1,10 +1,9 @@
 package dev.amend.editors.anyedit;
 
+import dev.amend.kit.HyperparameterDefaults;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorDecorator;
-import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.kit.HyperparameterDefaults;
+import dev.amend.spi.model.ModelArchitecture;
 
 /**
  * Registers AnyEdit ({@code anyedit}) with ServiceLoader. It is a decorator: the registry resolves
@@ -40,12 +39,6 @@ public final class AnyEditProvider implements EditorDecorator<AnyEditHyperparame
     public AnyEditHyperparameters defaults(ModelArchitecture architecture) {
         return HyperparameterDefaults.load(AnyEditHyperparameters.class, AnyEditHyperparameters.BASE,
                 AnyEditProvider.class, "defaults.json", architecture);
-    }
-
-    @Override
-    public Editor create(AnyEditHyperparameters hyperparameters) {
-        throw new InvalidRequestException("anyedit decorates another method: choose it as anyedit+memit, "
-                + "anyedit+alphaedit, anyedit+rome or anyedit+<installed method>");
     }
 
     @Override

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import dev.amend.demo.DemoModel;
+import dev.amend.kit.FixedWindowChunker;
+import dev.amend.kit.SentenceChunker;
 import dev.amend.runtime.Stories260k;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.Chunk;
 import dev.amend.spi.Chunker;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.TextTokenizer;
-import dev.amend.spi.kit.FixedWindowChunker;
-import dev.amend.spi.kit.SentenceChunker;
+import dev.amend.spi.edit.Chunk;
+import dev.amend.spi.model.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,17 +1,17 @@
 package dev.amend.editors.memit;
 
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.EditableModel;
+import dev.amend.kit.DeltaOptimizer;
+import dev.amend.kit.DistributedInsertion;
+import dev.amend.kit.LayerStatistics;
+import dev.amend.kit.Locators;
+import dev.amend.kit.linalg.LeastSquares;
 import dev.amend.spi.Editor;
 import dev.amend.spi.KeyValueInsertion;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.hparams.HyperparameterBinder;
-import dev.amend.spi.kit.DeltaOptimizer;
-import dev.amend.spi.kit.DistributedInsertion;
-import dev.amend.spi.kit.LayerStatistics;
-import dev.amend.spi.kit.LeastSquares;
-import dev.amend.spi.kit.Locators;
+import dev.amend.spi.model.EditableModel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.amend.editors.memit;
 
+import dev.amend.kit.InsertionChecks;
 import dev.amend.spi.Hyperparameters;
-import dev.amend.spi.ModelArchitecture;
 import dev.amend.spi.hparams.IgnoredKeys;
-import dev.amend.spi.kit.InsertionChecks;
+import dev.amend.spi.model.ModelArchitecture;
 import java.util.List;
 
 /**

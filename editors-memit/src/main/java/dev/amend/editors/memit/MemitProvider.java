@@ -1,9 +1,9 @@
 package dev.amend.editors.memit;
 
+import dev.amend.kit.HyperparameterDefaults;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorProvider;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.kit.HyperparameterDefaults;
+import dev.amend.spi.model.ModelArchitecture;
 
 /** Registers MEMIT ({@code memit}) with ServiceLoader. */
 public final class MemitProvider implements EditorProvider<MemitHyperparameters> {

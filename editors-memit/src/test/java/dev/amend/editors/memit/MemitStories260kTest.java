@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.runtime.Stories260k;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.GenerationRequest;
 import dev.amend.spi.ProgressListener;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.TextCorpus;
 import dev.amend.spi.hparams.HyperparameterBinder;
-import dev.amend.spi.kit.TextCorpus;
+import dev.amend.spi.model.GenerationRequest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.amend.spi.kit.Scalars;
+import dev.amend.kit.Scalars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

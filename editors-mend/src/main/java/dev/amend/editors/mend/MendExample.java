@@ -1,6 +1,6 @@
 package dev.amend.editors.mend;
 
-import dev.amend.spi.EditRequest;
+import dev.amend.spi.edit.EditRequest;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,9 +1,9 @@
 package dev.amend.editors.mend;
 
-import dev.amend.spi.EditPoint;
 import dev.amend.spi.Hyperparameters;
-import dev.amend.spi.ModelArchitecture;
 import dev.amend.spi.hparams.IgnoredKeys;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.ModelArchitecture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -11,9 +11,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.amend.spi.EditPoint;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.ModelArchitecture;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -354,7 +354,7 @@ public final class MendNetwork {
                 JsonObject w = e.getAsJsonObject();
                 JsonArray shape = w.getAsJsonArray("shape_out_in");
                 points.add(new EditPoint(w.get("layer").getAsInt(), w.get("module").getAsString(),
-                        w.get("weight").getAsString(), dev.amend.spi.WeightLayout.valueOf(w.get("layout").getAsString()),
+                        w.get("weight").getAsString(), dev.amend.spi.model.WeightLayout.valueOf(w.get("layout").getAsString()),
                         shape.get(1).getAsInt(), shape.get(0).getAsInt()));
             }
             if (points.isEmpty()) {

@@ -1,9 +1,9 @@
 package dev.amend.editors.mend;
 
+import dev.amend.kit.HyperparameterDefaults;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorProvider;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.kit.HyperparameterDefaults;
+import dev.amend.spi.model.ModelArchitecture;
 
 /** Registers MEND ({@code mend}) with ServiceLoader. */
 public final class MendProvider implements EditorProvider<MendHyperparameters> {

@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
+import dev.amend.kit.Scalars;
 import dev.amend.spi.ProgressListener;
-import dev.amend.spi.WeightOffset;
-import dev.amend.spi.kit.Scalars;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.WeightOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -278,9 +278,9 @@ public final class MendTrainer {
             // entering the first edited layer, which the edit does not change (later passes resume from it)
             NDArray lower;
             float[] pre = new float[locRows.size() * v];
-            try (ForwardResult r = model.forward(ForwardRequest.builder(inputs).capture(first, dev.amend.spi.Site.LAYER_INPUT)
+            try (ForwardResult r = model.forward(ForwardRequest.builder(inputs).capture(first, dev.amend.spi.model.Site.LAYER_INPUT)
                     .build())) {
-                lower = r.capture(first, dev.amend.spi.Site.LAYER_INPUT);
+                lower = r.capture(first, dev.amend.spi.model.Site.LAYER_INPUT);
                 lower.attach(nd);
                 if (nL > 0) {
                     NDArray lp = r.logits().logSoftmax(-1).reshape((long) b * t, v);

@@ -10,11 +10,11 @@ import ai.djl.training.GradientCollector;
 import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
-import dev.amend.spi.WeightOffset;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.WeightOffset;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -81,7 +81,7 @@ class GradientFactorsTest {
                          .build())) {
                 withOffset = res.logits().toFloatArray();
             }
-            dev.amend.spi.WeightDelta delta = new dev.amend.spi.WeightDelta.Dense(p.weight(), p.outFeatures(),
+            dev.amend.spi.edit.WeightDelta delta = new dev.amend.spi.edit.WeightDelta.Dense(p.weight(), p.outFeatures(),
                     p.inFeatures(), d);
             model.addToWeight(delta);
             try (ForwardResult res = model.forward(ForwardRequest.of(tokens))) {

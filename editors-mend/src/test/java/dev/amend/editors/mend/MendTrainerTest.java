@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditRequest;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;
-import dev.amend.spi.WeightDelta;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.WeightDelta;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,18 +88,18 @@ class MendTrainerTest {
     @Test
     void factorsWithANonFiniteValueLeaveTheRunningStatisticsAlone() {
         try (Transformer model = TinyModels.random(TinyModels.gpt2(), 24, CharTokenizer.INSTANCE)) {
-            List<dev.amend.spi.EditPoint> points = List.of(model.architecture().editPoint(1), model.architecture().editPoint(2));
+            List<dev.amend.spi.model.EditPoint> points = List.of(model.architecture().editPoint(1), model.architecture().editPoint(2));
             MendNetwork net = MendNetwork.create(points, 4, 1, true, 1e-3, model.baseHash(), model.name(), 1);
             var factors = GradientFactors.capture(model, GradientFactors.encode(model,
                     List.of(EditRequest.of("the colour of {} is", "sky", " red"))), points);
-            Map<dev.amend.spi.EditPoint, GradientFactors.Factors> spoiled = new java.util.LinkedHashMap<>(factors);
+            Map<dev.amend.spi.model.EditPoint, GradientFactors.Factors> spoiled = new java.util.LinkedHashMap<>(factors);
             GradientFactors.Factors last = factors.get(points.get(1));
             float[] delta = last.delta().clone();
             delta[delta.length - 1] = Float.NaN;
             spoiled.put(points.get(1), new GradientFactors.Factors(last.point(), last.tokens(), last.x(), delta));
 
             assertTrue(!MendTrainer.observe(net, spoiled), "refused");
-            for (dev.amend.spi.EditPoint p : points) {
+            for (dev.amend.spi.model.EditPoint p : points) {
                 assertEquals(0, net.transform(p).count(), "nothing of the spoiled step was added, at " + p.weight());
             }
             assertTrue(MendTrainer.observe(net, factors));

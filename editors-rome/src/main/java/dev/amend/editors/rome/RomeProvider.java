@@ -1,9 +1,9 @@
 package dev.amend.editors.rome;
 
+import dev.amend.kit.HyperparameterDefaults;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorProvider;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.kit.HyperparameterDefaults;
+import dev.amend.spi.model.ModelArchitecture;
 
 /** Registers ROME ({@code rome}) with ServiceLoader. */
 public final class RomeProvider implements EditorProvider<RomeHyperparameters> {

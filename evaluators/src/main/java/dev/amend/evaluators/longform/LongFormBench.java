@@ -1,15 +1,15 @@
 package dev.amend.evaluators.longform;
 
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.EditableModel;
+import dev.amend.kit.TargetTokens;
+import dev.amend.kit.WeightSnapshot;
 import dev.amend.spi.Editor;
-import dev.amend.spi.GenerationRequest;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.WeightDelta;
-import dev.amend.spi.kit.TargetTokens;
-import dev.amend.spi.kit.WeightSnapshot;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.WeightDelta;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.GenerationRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

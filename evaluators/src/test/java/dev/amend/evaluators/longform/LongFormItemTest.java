@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.runtime.SharedFixtures;
-import dev.amend.spi.EditRequest;
 import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.edit.EditRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,10 @@
 package dev.amend.cli;
 
 import dev.amend.demo.DemoModel;
+import dev.amend.kit.CorpusFile;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.kit.TextCorpus;
+import dev.amend.spi.edit.TextCorpus;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -22,7 +23,7 @@ final class CorpusOptions {
     /** Returns the corpus for {@code model}, or throws saying how to give one. */
     TextCorpus resolve(Transformer model) {
         if (corpus != null) {
-            return TextCorpus.read(corpus);
+            return CorpusFile.read(corpus);
         }
         if (model.name().equals("demo")) {
             return DemoModel.statisticsCorpus();

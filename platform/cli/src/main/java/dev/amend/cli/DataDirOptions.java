@@ -1,8 +1,8 @@
 package dev.amend.cli;
 
 import dev.amend.runtime.ledger.EditLedger;
-import dev.amend.spi.EditableModel;
 import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.model.EditableModel;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

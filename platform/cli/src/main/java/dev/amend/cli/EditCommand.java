@@ -1,18 +1,18 @@
 package dev.amend.cli;
 
+import dev.amend.kit.WeightSnapshot;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.plugins.PluginCatalog;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.EvaluationCase;
 import dev.amend.spi.Evaluator;
-import dev.amend.spi.Score;
-import dev.amend.spi.kit.WeightSnapshot;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;

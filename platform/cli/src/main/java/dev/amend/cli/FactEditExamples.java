@@ -5,7 +5,7 @@ import dev.amend.demo.corpus.Fact;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.demo.corpus.Relation;
 import dev.amend.editors.mend.MendExample;
-import dev.amend.spi.EditRequest;
+import dev.amend.spi.edit.EditRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

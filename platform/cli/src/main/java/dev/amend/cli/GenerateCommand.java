@@ -2,9 +2,9 @@ package dev.amend.cli;
 
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.GenerationRequest;
-import dev.amend.spi.GenerationResult;
-import dev.amend.spi.Sampling;
+import dev.amend.spi.model.GenerationRequest;
+import dev.amend.spi.model.GenerationResult;
+import dev.amend.spi.model.Sampling;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -6,7 +6,7 @@ import dev.amend.runtime.model.TransformerConfig;
 import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.runtime.plugins.PluginInfo;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.model.ModelArchitecture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

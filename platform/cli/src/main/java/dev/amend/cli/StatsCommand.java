@@ -1,9 +1,9 @@
 package dev.amend.cli;
 
+import dev.amend.kit.LayerStatistics;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.kit.LayerStatistics;
-import dev.amend.spi.kit.TextCorpus;
+import dev.amend.spi.edit.TextCorpus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
-import dev.amend.spi.EditPoint;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.WeightLayout;
 import dev.amend.spi.hparams.HyperparameterBinder;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.ModelArchitecture;
+import dev.amend.spi.model.WeightLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.amend.demo;
 
 import dev.amend.demo.corpus.Fact;
 import dev.amend.demo.corpus.FactCorpus;
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.kit.TargetScoring;
+import dev.amend.kit.TargetScoring;
+import dev.amend.spi.model.EditableModel;
 import java.util.ArrayList;
 import java.util.List;
 

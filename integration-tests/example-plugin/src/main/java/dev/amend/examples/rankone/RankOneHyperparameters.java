@@ -1,8 +1,8 @@
 package dev.amend.examples.rankone;
 
+import dev.amend.kit.InsertionChecks;
 import dev.amend.spi.Hyperparameters;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.kit.InsertionChecks;
+import dev.amend.spi.model.ModelArchitecture;
 import java.util.List;
 
 /**

@@ -1,9 +1,9 @@
 package dev.amend.examples.rankone;
 
+import dev.amend.kit.HyperparameterDefaults;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorProvider;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.kit.HyperparameterDefaults;
+import dev.amend.spi.model.ModelArchitecture;
 
 /** Registers the example editor {@code example-rank-one} (listed in META-INF/services/dev.amend.spi.EditorProvider). */
 public final class RankOneProvider implements EditorProvider<RankOneHyperparameters> {

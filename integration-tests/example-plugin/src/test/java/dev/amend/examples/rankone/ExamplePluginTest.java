@@ -16,20 +16,20 @@ import dev.amend.runtime.plugins.EvaluatorLease;
 import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.runtime.plugins.PluginInfo;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.EvaluationCase;
 import dev.amend.spi.Evaluator;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;
-import dev.amend.spi.Score;
-import dev.amend.spi.Site;
-import dev.amend.spi.WeightDelta;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.edit.Score;
+import dev.amend.spi.edit.WeightDelta;
 import dev.amend.spi.hparams.InvalidHyperparametersException;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.Site;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,7 +206,7 @@ class ExamplePluginTest {
     }
 
     static String greedy(Transformer m, String prompt) {
-        return m.generate(dev.amend.spi.GenerationRequest.greedy(m.tokenizer().encode(prompt, true), 3)).text();
+        return m.generate(dev.amend.spi.model.GenerationRequest.greedy(m.tokenizer().encode(prompt, true), 3)).text();
     }
 
     @Test

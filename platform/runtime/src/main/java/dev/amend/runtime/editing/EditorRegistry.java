@@ -6,9 +6,10 @@ import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.Hyperparameters;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.MethodProvider;
 import dev.amend.spi.hparams.Bound;
 import dev.amend.spi.hparams.HyperparameterBinder;
+import dev.amend.spi.model.ModelArchitecture;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +18,12 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 
-/** The editing methods and evaluators ServiceLoader finds through a class loader, by name. */
+/**
+ * The editing methods (editors and decorators) and evaluators ServiceLoader finds through a class loader, by
+ * name.
+ */
 public final class EditorRegistry {
-    private final Map<String, EditorProvider<?>> editors = new TreeMap<>();
+    private final Map<String, MethodProvider<?>> editors = new TreeMap<>();
     private final Map<String, EvaluatorProvider> evaluators = new TreeMap<>();
 
     private EditorRegistry() {
@@ -29,6 +33,9 @@ public final class EditorRegistry {
     public static EditorRegistry load(ClassLoader loader) {
         EditorRegistry r = new EditorRegistry();
         for (EditorProvider<?> p : ServiceLoader.load(EditorProvider.class, loader)) {
+            r.editors.putIfAbsent(p.name().toLowerCase(Locale.ROOT), p);
+        }
+        for (EditorDecorator<?> p : ServiceLoader.load(EditorDecorator.class, loader)) {
             r.editors.putIfAbsent(p.name().toLowerCase(Locale.ROOT), p);
         }
         for (EvaluatorProvider p : ServiceLoader.load(EvaluatorProvider.class, loader)) {
@@ -41,7 +48,7 @@ public final class EditorRegistry {
      * Returns a registry of exactly these providers (keys are lower-case names), e.g. the class path's plus
      * those of plugin jars as {@link dev.amend.runtime.plugins.PluginCatalog} assembles them.
      */
-    public static EditorRegistry of(Map<String, EditorProvider<?>> editors, Map<String, EvaluatorProvider> evaluators) {
+    public static EditorRegistry of(Map<String, ? extends MethodProvider<?>> editors, Map<String, EvaluatorProvider> evaluators) {
         EditorRegistry r = new EditorRegistry();
         editors.forEach((k, v) -> r.editors.put(k.toLowerCase(Locale.ROOT), v));
         evaluators.forEach((k, v) -> r.evaluators.put(k.toLowerCase(Locale.ROOT), v));
@@ -53,8 +60,8 @@ public final class EditorRegistry {
         return load(EditorRegistry.class.getClassLoader());
     }
 
-    /** Returns the editors by name. */
-    public Map<String, EditorProvider<?>> editors() {
+    /** Returns the editing methods (editors and decorators) by name. */
+    public Map<String, MethodProvider<?>> editors() {
         return editors;
     }
 
@@ -63,9 +70,9 @@ public final class EditorRegistry {
         return evaluators;
     }
 
-    /** Returns the editor called {@code name}, or throws listing the installed ones. */
-    public EditorProvider<?> editor(String name) {
-        EditorProvider<?> p = editors.get(name.toLowerCase(Locale.ROOT));
+    /** Returns the method (editor or decorator) called {@code name}, or throws listing the installed ones. */
+    public MethodProvider<?> editor(String name) {
+        MethodProvider<?> p = editors.get(name.toLowerCase(Locale.ROOT));
         if (p == null) {
             List<String> decorators = decorators();
             List<String> methods = editors.keySet().stream().filter(n -> !decorators.contains(n)).toList();
@@ -97,7 +104,7 @@ public final class EditorRegistry {
      * @param hyperparameters the bound values
      * @param ignored         keys of the file that the method does not use
      */
-    public record Configured(EditorProvider<?> provider, Editor editor, Hyperparameters hyperparameters,
+    public record Configured(MethodProvider<?> provider, Editor editor, Hyperparameters hyperparameters,
                              List<String> ignored) {
     }
 
@@ -111,7 +118,15 @@ public final class EditorRegistry {
         if (plus >= 0) {
             return compose(name.substring(0, plus), name.substring(plus + 1), arch, overrides, source);
         }
-        return bind(editor(name), arch, overrides, source);
+        MethodProvider<?> p = editor(name);
+        if (p instanceof EditorProvider<?> e) {
+            return bind(e, arch, overrides, source);
+        }
+        List<String> methods = editors.entrySet().stream().filter(x -> x.getValue() instanceof EditorProvider<?>)
+                .map(Map.Entry::getKey).toList();
+        throw new InvalidRequestException("\"" + name + "\" decorates another method: choose it as " + name + "+METHOD"
+                + " with one of the installed methods (" + String.join(", ", methods) + "), e.g. " + name + "+"
+                + (methods.isEmpty() ? "memit" : methods.get(0)));
     }
 
     /**
@@ -123,7 +138,7 @@ public final class EditorRegistry {
      */
     public Configured compose(String decoratorName, String baseName, ModelArchitecture arch, Map<String, ?> overrides,
                               String source) {
-        EditorProvider<?> d = editor(decoratorName);
+        MethodProvider<?> d = editor(decoratorName);
         if (!(d instanceof EditorDecorator<?> decorator)) {
             throw new InvalidRequestException("\"" + decoratorName + "\" is not a decorator and cannot wrap \""
                     + baseName + "\": decorators are " + String.join(", ", decorators()));

@@ -18,7 +18,7 @@ import dev.amend.runtime.safetensors.SafetensorsFile;
 import dev.amend.runtime.safetensors.SafetensorsWriter;
 import dev.amend.runtime.tokenizer.HfTokenizer;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.TextTokenizer;
+import dev.amend.spi.model.TextTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.amend.runtime.ledger;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.amend.spi.EditableModel;
+import dev.amend.spi.model.EditableModel;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;

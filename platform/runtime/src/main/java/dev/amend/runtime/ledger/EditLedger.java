@@ -3,12 +3,12 @@ package dev.amend.runtime.ledger;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.EditableModel;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.WeightDelta;
-import dev.amend.spi.WeightLayout;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.WeightDelta;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.WeightLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -327,7 +327,7 @@ public final class EditLedger implements AutoCloseable {
         return active.stream().filter(e -> e.id().equals(id)).findFirst();
     }
 
-    /** Returns the edits in the history, oldest first, as {@link dev.amend.spi.EditContext#withHistory} takes them. */
+    /** Returns the edits in the history, oldest first, as {@link dev.amend.spi.edit.EditContext#withHistory} takes them. */
     public synchronized List<Edit> history() {
         if (history == null) {
             history = active.stream().map(LedgerEntry::edit).toList();

@@ -1,7 +1,7 @@
 package dev.amend.runtime.ledger;
 
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditRequest;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditRequest;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;

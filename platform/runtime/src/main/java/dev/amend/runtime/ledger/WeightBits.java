@@ -1,6 +1,6 @@
 package dev.amend.runtime.ledger;
 
-import dev.amend.spi.EditableModel;
+import dev.amend.spi.model.EditableModel;
 import java.util.Map;
 import java.util.TreeMap;
 

@@ -2,7 +2,7 @@ package dev.amend.runtime.llama2c;
 
 import dev.amend.runtime.MalformedCheckpointException;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.TextTokenizer;
+import dev.amend.spi.model.TextTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,11 +5,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
+import dev.amend.kit.Scalars;
 import dev.amend.runtime.safetensors.HostTensor;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.TextTokenizer;
-import dev.amend.spi.WeightLayout;
-import dev.amend.spi.kit.Scalars;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.TextTokenizer;
+import dev.amend.spi.model.WeightLayout;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -9,22 +9,22 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.amend.kit.Scalars;
 import dev.amend.runtime.safetensors.HostTensor;
-import dev.amend.spi.Capture;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
-import dev.amend.spi.GenerationRequest;
-import dev.amend.spi.GenerationResult;
-import dev.amend.spi.Intervention;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.ModelArchitecture;
-import dev.amend.spi.Site;
-import dev.amend.spi.TextTokenizer;
-import dev.amend.spi.WeightDelta;
-import dev.amend.spi.WeightLayout;
-import dev.amend.spi.kit.Scalars;
+import dev.amend.spi.edit.WeightDelta;
+import dev.amend.spi.model.Capture;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.GenerationRequest;
+import dev.amend.spi.model.GenerationResult;
+import dev.amend.spi.model.Intervention;
+import dev.amend.spi.model.ModelArchitecture;
+import dev.amend.spi.model.Site;
+import dev.amend.spi.model.TextTokenizer;
+import dev.amend.spi.model.WeightLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -428,7 +428,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             adds.computeIfAbsent(new Capture(iv.layer(), iv.site()), k -> new ArrayList<>()).add(iv);
         }
         Map<Integer, NDArray> offsets = new HashMap<>();
-        for (dev.amend.spi.WeightOffset o : request.weightOffsets()) {
+        for (dev.amend.spi.model.WeightOffset o : request.weightOffsets()) {
             if (o.layer() >= config.layers()) {
                 throw new InvalidRequestException("weight offset for layer " + o.layer() + " of a model with "
                         + config.layers() + " layers");
@@ -442,7 +442,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             offsets.put(o.layer(), o.delta());
         }
         Map<Capture, NDArray> whole = new HashMap<>();
-        for (dev.amend.spi.SiteAddition a : request.additions()) {
+        for (dev.amend.spi.model.SiteAddition a : request.additions()) {
             long width = a.site() == Site.MLP_KEY ? config.intermediateSize() : config.hiddenSize();
             Shape want = new Shape(b, t, width);
             if (!a.values().getShape().equals(want)) {
@@ -651,7 +651,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         }
     }
 
-    private static int choose(float[] logits, dev.amend.spi.Sampling sampling, SplittableRandom random) {
+    private static int choose(float[] logits, dev.amend.spi.model.Sampling sampling, SplittableRandom random) {
         if (sampling.greedy()) {
             int best = 0;
             for (int i = 1; i < logits.length; i++) {

@@ -2,8 +2,8 @@ package dev.amend.runtime.plugins;
 
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.spi.Editor;
-import dev.amend.spi.EditorProvider;
 import dev.amend.spi.Hyperparameters;
+import dev.amend.spi.MethodProvider;
 import java.util.List;
 
 /**
@@ -39,7 +39,7 @@ public final class EditorLease implements AutoCloseable {
     }
 
     /** Returns the provider. */
-    public EditorProvider<?> provider() {
+    public MethodProvider<?> provider() {
         return configured.provider();
     }
 

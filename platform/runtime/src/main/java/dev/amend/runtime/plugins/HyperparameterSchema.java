@@ -1,10 +1,10 @@
 package dev.amend.runtime.plugins;
 
 import dev.amend.runtime.plugins.MethodInfo.HyperparameterInfo;
-import dev.amend.spi.EditorProvider;
 import dev.amend.spi.Hyperparameters;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.MethodProvider;
 import dev.amend.spi.hparams.HyperparameterBinder;
+import dev.amend.spi.model.ModelArchitecture;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -24,7 +24,7 @@ final class HyperparameterSchema {
      * Returns the record's components in order with the provider's defaults for {@code arch} (defaults are null
      * when {@code arch} is null or the provider throws; the reason is in {@code problem[0]}).
      */
-    static List<HyperparameterInfo> of(EditorProvider<?> provider, ModelArchitecture arch, String[] problem) {
+    static List<HyperparameterInfo> of(MethodProvider<?> provider, ModelArchitecture arch, String[] problem) {
         Class<? extends Hyperparameters> type = provider.hyperparameterType();
         if (!type.isRecord()) {
             problem[0] = type.getName() + " is not a record";

@@ -4,10 +4,12 @@ import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.plugins.PluginEvent.Kind;
 import dev.amend.runtime.plugins.PluginInfo.Provided;
 import dev.amend.runtime.plugins.PluginInfo.Status;
+import dev.amend.spi.EditorDecorator;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.Hyperparameters;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.MethodProvider;
+import dev.amend.spi.model.ModelArchitecture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -183,8 +185,8 @@ public final class PluginCatalog implements AutoCloseable {
     public List<MethodInfo> editors(ModelArchitecture arch) {
         Snapshot s = snapshot;
         List<MethodInfo> out = new ArrayList<>();
-        for (Map.Entry<String, EditorProvider<?>> e : s.registry().editors().entrySet()) {
-            EditorProvider<?> p = e.getValue();
+        for (Map.Entry<String, MethodProvider<?>> e : s.registry().editors().entrySet()) {
+            MethodProvider<?> p = e.getValue();
             try {
                 String[] problem = new String[1];
                 List<MethodInfo.HyperparameterInfo> schema = HyperparameterSchema.of(p, arch, problem);
@@ -483,12 +485,14 @@ public final class PluginCatalog implements AutoCloseable {
             }
             j.loader = new URLClassLoader("plugin:" + file.getFileName(), new URL[] {j.copy.toUri().toURL()},
                     EditorProvider.class.getClassLoader());
-            for (ServiceLoader.Provider<EditorProvider> p
-                    : ServiceLoader.load(EditorProvider.class, j.loader).stream().toList()) {
+            List<ServiceLoader.Provider<? extends MethodProvider>> methods = new ArrayList<>();
+            methods.addAll(ServiceLoader.load(EditorProvider.class, j.loader).stream().toList());
+            methods.addAll(ServiceLoader.load(EditorDecorator.class, j.loader).stream().toList());
+            for (ServiceLoader.Provider<? extends MethodProvider> p : methods) {
                 if (p.type().getClassLoader() != j.loader) {
                     continue;
                 }
-                EditorProvider<?> e = p.get();
+                MethodProvider<?> e = p.get();
                 String name = checkName(e.name(), p.type());
                 Objects.requireNonNull(e.version(), "version()");
                 Class<? extends Hyperparameters> type = e.hyperparameterType();
@@ -521,7 +525,8 @@ public final class PluginCatalog implements AutoCloseable {
             }
             if (j.editors.isEmpty() && j.evaluators.isEmpty()) {
                 return j.fail("provides no editor or evaluator: add META-INF/services/"
-                        + EditorProvider.class.getName() + " or " + EvaluatorProvider.class.getName()
+                        + EditorProvider.class.getName() + ", " + EditorDecorator.class.getName() + " or "
+                        + EvaluatorProvider.class.getName()
                         + " naming the provider classes", false);
             }
             j.status = Status.LOADED;
@@ -567,7 +572,7 @@ public final class PluginCatalog implements AutoCloseable {
 
     /** Returns the view of the class path and the loaded jars. Caller holds the lock (or constructs). */
     private Snapshot build() {
-        Map<String, EditorProvider<?>> editors = new LinkedHashMap<>(classPath.editors());
+        Map<String, MethodProvider<?>> editors = new LinkedHashMap<>(classPath.editors());
         Map<String, EvaluatorProvider> evaluators = new LinkedHashMap<>(classPath.evaluators());
         Map<String, PluginJar> owners = new HashMap<>();
         for (PluginJar j : jars.values()) {
@@ -667,7 +672,7 @@ public final class PluginCatalog implements AutoCloseable {
         final Path file;
         final Fingerprint fingerprint;
         final Instant loadedAt;
-        final Map<String, EditorProvider<?>> editors = new LinkedHashMap<>();
+        final Map<String, MethodProvider<?>> editors = new LinkedHashMap<>();
         final Map<String, EvaluatorProvider> evaluators = new LinkedHashMap<>();
         Path copy;
         long size;

@@ -4,7 +4,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.amend.runtime.MalformedCheckpointException;
 import dev.amend.runtime.model.TransformerConfig;
-import dev.amend.spi.TextTokenizer;
+import dev.amend.spi.model.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -5,22 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.amend.kit.DeltaOptimizer;
+import dev.amend.kit.DistributedInsertion;
+import dev.amend.kit.LayerStatistics;
+import dev.amend.kit.Locators;
+import dev.amend.kit.RankOneSpread;
+import dev.amend.kit.WeightSnapshot;
+import dev.amend.kit.linalg.LeastSquares;
 import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
 import dev.amend.spi.ProgressListener;
-import dev.amend.spi.Site;
-import dev.amend.spi.TextTokenizer;
-import dev.amend.spi.kit.DeltaOptimizer;
-import dev.amend.spi.kit.DistributedInsertion;
-import dev.amend.spi.kit.Locators;
-import dev.amend.spi.kit.LeastSquares;
-import dev.amend.spi.kit.RankOneSpread;
-import dev.amend.spi.kit.WeightSnapshot;
-import dev.amend.spi.kit.LayerStatistics;
-import dev.amend.spi.kit.TextCorpus;
+import dev.amend.spi.edit.TextCorpus;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.Site;
+import dev.amend.spi.model.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,7 +164,7 @@ class KitWithModelTest {
                     }
                 }
             }
-            try (ForwardResult r = MODEL.forward(ForwardRequest.builder(tokens).add(new dev.amend.spi.SiteAddition(
+            try (ForwardResult r = MODEL.forward(ForwardRequest.builder(tokens).add(new dev.amend.spi.model.SiteAddition(
                     layer, Site.MLP_OUTPUT, nd.create(add, new ai.djl.ndarray.types.Shape(b, t, d)))).build())) {
                 spreadLogits = r.logits().toFloatArray();
             }
@@ -214,13 +214,13 @@ class KitWithModelTest {
         int d = MODEL.architecture().hiddenSize();
         Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(MODEL, List.of(0, 1), corpus, 10_000,
                 cache, ProgressListener.NONE);
-        List<dev.amend.spi.EditRequest> requests = List.of(
-                dev.amend.spi.EditRequest.of("the capital of {} is", "abc", " xyz"),
-                dev.amend.spi.EditRequest.of("the capital of {} is", "mno", " pqr"),
-                dev.amend.spi.EditRequest.of("the capital of {} is", "ghi", " uvw"));
+        List<dev.amend.spi.edit.EditRequest> requests = List.of(
+                dev.amend.spi.edit.EditRequest.of("the capital of {} is", "abc", " xyz"),
+                dev.amend.spi.edit.EditRequest.of("the capital of {} is", "mno", " pqr"),
+                dev.amend.spi.edit.EditRequest.of("the capital of {} is", "ghi", " uvw"));
         DistributedInsertion.LayerSolver solver = (layer, k, r, n) -> LeastSquares.memit(k, r,
                 stats.get(layer).secondMoment(), dff, d, n, 1.0);
-        dev.amend.spi.EditContext ctx = new dev.amend.spi.EditContext(1, ProgressListener.NONE, () -> false, cache,
+        dev.amend.spi.edit.EditContext ctx = new dev.amend.spi.edit.EditContext(1, ProgressListener.NONE, () -> false, cache,
                 corpus, List.of());
         DeltaOptimizer.Settings ds = new DeltaOptimizer.Settings(20, 0.5, 0.5, 4, 0.0625, 0.0);
         DistributedInsertion.Result plain = DistributedInsertion.run(MODEL, requests, ctx,
@@ -253,10 +253,10 @@ class KitWithModelTest {
     }
 
     /** Returns Σ‖Δ MLP output of block 0‖² at the located tokens [0] and at the prompts' other tokens [1]. */
-    private static double[] mlpChange(List<dev.amend.spi.EditRequest> requests, DistributedInsertion.Result r) {
+    private static double[] mlpChange(List<dev.amend.spi.edit.EditRequest> requests, DistributedInsertion.Result r) {
         List<int[]> tokens = new ArrayList<>();
         List<Integer> located = new ArrayList<>();
-        for (dev.amend.spi.EditRequest q : requests) {
+        for (dev.amend.spi.edit.EditRequest q : requests) {
             tokens.add(CHARS.encode(q.filledPrompt(), true));
             located.add(Locators.locate(Locators.SUBJECT_LAST, CHARS, "", q));
         }
@@ -268,7 +268,7 @@ class KitWithModelTest {
             before = res.capture(0, Site.MLP_OUTPUT).toFloatArray();
             t = (int) res.capture(0, Site.MLP_OUTPUT).getShape().get(1);
         }
-        List<String> weights = r.deltas().stream().map(dev.amend.spi.WeightDelta::weight).toList();
+        List<String> weights = r.deltas().stream().map(dev.amend.spi.edit.WeightDelta::weight).toList();
         try (WeightSnapshot snap = WeightSnapshot.of(MODEL, weights)) {
             r.deltas().forEach(MODEL::addToWeight);
             try (ForwardResult res = MODEL.forward(ForwardRequest.builder(tokens).stopAfter(0)

@@ -12,10 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.WeightDelta;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.WeightDelta;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -2,12 +2,12 @@ package dev.amend.runtime.ledger;
 
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.EditRequest;
-import dev.amend.spi.EditableModel;
-import dev.amend.spi.WeightDelta;
-import dev.amend.spi.WeightLayout;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.WeightDelta;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.EditableModel;
+import dev.amend.spi.model.WeightLayout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

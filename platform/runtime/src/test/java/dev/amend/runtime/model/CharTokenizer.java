@@ -1,6 +1,6 @@
 package dev.amend.runtime.model;
 
-import dev.amend.spi.TextTokenizer;
+import dev.amend.spi.model.TextTokenizer;
 import java.util.OptionalInt;
 
 /** One token per character of a 61-character alphabet (ids 3..63; 2 is end-of-text): a lossless tokenizer for tiny test models. */

@@ -29,7 +29,7 @@ public final class TinyModels {
     }
 
     /** Returns a model of {@code config} with random weights from {@code seed} and {@code tokenizer}. */
-    public static Transformer random(TransformerConfig config, long seed, dev.amend.spi.TextTokenizer tokenizer) {
+    public static Transformer random(TransformerConfig config, long seed, dev.amend.spi.model.TextTokenizer tokenizer) {
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
         Random r = new Random(seed);
         for (Map.Entry<String, long[]> e : Transformer.weightShapes(config).entrySet()) {

@@ -9,16 +9,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
-import dev.amend.spi.EditPoint;
-import dev.amend.spi.ForwardRequest;
-import dev.amend.spi.ForwardResult;
-import dev.amend.spi.GenerationRequest;
-import dev.amend.spi.GenerationResult;
-import dev.amend.spi.Intervention;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.Sampling;
-import dev.amend.spi.Site;
-import dev.amend.spi.WeightDelta;
+import dev.amend.spi.edit.WeightDelta;
+import dev.amend.spi.model.EditPoint;
+import dev.amend.spi.model.ForwardRequest;
+import dev.amend.spi.model.ForwardResult;
+import dev.amend.spi.model.GenerationRequest;
+import dev.amend.spi.model.GenerationResult;
+import dev.amend.spi.model.Intervention;
+import dev.amend.spi.model.Sampling;
+import dev.amend.spi.model.Site;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -194,15 +194,15 @@ class TransformerMechanicsTest {
         String down = m.architecture().editPoint(2).module();
         String block = down.substring(0, down.indexOf(".mlp."));
         try (ForwardResult r = m.forward(ForwardRequest.builder(List.of(IDS))
-                .capture(dev.amend.spi.Capture.module(m.architecture(), down, true))
-                .capture(dev.amend.spi.Capture.module(m.architecture(), down, false))
-                .capture(dev.amend.spi.Capture.module(m.architecture(), block, false)).build())) {
+                .capture(dev.amend.spi.model.Capture.module(m.architecture(), down, true))
+                .capture(dev.amend.spi.model.Capture.module(m.architecture(), down, false))
+                .capture(dev.amend.spi.model.Capture.module(m.architecture(), block, false)).build())) {
             assertEquals(m.architecture().intermediateSize(), r.capture(2, Site.MLP_KEY).getShape().get(2));
             assertEquals(32, r.capture(2, Site.MLP_OUTPUT).getShape().get(2));
             assertEquals(32, r.capture(2, Site.LAYER_OUTPUT).getShape().get(2));
         }
         assertThrows(InvalidRequestException.class,
-                () -> dev.amend.spi.Capture.module(m.architecture(), "lm_head", false));
+                () -> dev.amend.spi.model.Capture.module(m.architecture(), "lm_head", false));
     }
 
     @ParameterizedTest

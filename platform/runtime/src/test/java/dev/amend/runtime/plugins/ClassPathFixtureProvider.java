@@ -1,10 +1,10 @@
 package dev.amend.runtime.plugins;
 
-import dev.amend.spi.Edit;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.Hyperparameters;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.model.ModelArchitecture;
 import java.util.List;
 import java.util.Map;
 

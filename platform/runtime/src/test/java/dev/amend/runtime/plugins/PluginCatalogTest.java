@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.runtime.plugins.PluginInfo.Status;
-import dev.amend.spi.Edit;
-import dev.amend.spi.EditContext;
-import dev.amend.spi.EditRequest;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.hparams.InvalidHyperparametersException;
+import dev.amend.spi.model.ModelArchitecture;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -109,6 +109,8 @@ class PluginCatalogTest {
                 .source("p.missing.Provider", """
                         package p.missing;
                         import dev.amend.spi.*;
+                        import dev.amend.spi.edit.*;
+                        import dev.amend.spi.model.*;
                         public final class Provider extends Base implements EvaluatorProvider {
                             public String name() { return "missing"; }
                             public String version() { return "1"; }
@@ -120,6 +122,8 @@ class PluginCatalogTest {
         PluginJars.builder().source("p.ctor.Provider", """
                         package p.ctor;
                         import dev.amend.spi.*;
+                        import dev.amend.spi.edit.*;
+                        import dev.amend.spi.model.*;
                         public final class Provider implements EvaluatorProvider {
                             public Provider() { throw new IllegalStateException("constructor refuses"); }
                             public String name() { return "ctor"; }
@@ -131,6 +135,8 @@ class PluginCatalogTest {
         PluginJars.builder().source("p.name.Provider", """
                         package p.name;
                         import dev.amend.spi.*;
+                        import dev.amend.spi.edit.*;
+                        import dev.amend.spi.model.*;
                         public final class Provider implements EvaluatorProvider {
                             public String name() { throw new UnsupportedOperationException("no name today"); }
                             public String version() { return "1"; }

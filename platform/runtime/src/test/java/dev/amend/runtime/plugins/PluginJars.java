@@ -70,6 +70,8 @@ public final class PluginJars {
         source(pkg + ".Provider", """
                 package %s;
                 import dev.amend.spi.*;
+                import dev.amend.spi.edit.*;
+                import dev.amend.spi.model.*;
                 import java.util.*;
                 public final class Provider implements EditorProvider<Params> {
                     public String name() { return "%s"; }

@@ -1,19 +1,19 @@
 package dev.amend.server.api;
 
+import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.RollbackResult;
 import dev.amend.server.api.ApiTypes.DeltaView;
 import dev.amend.server.api.ApiTypes.EditAnswer;
 import dev.amend.server.api.ApiTypes.EditView;
 import dev.amend.server.api.ApiTypes.JobView;
 import dev.amend.server.api.ApiTypes.RequestView;
+import dev.amend.server.api.ApiTypes.RollbackAnswer;
 import dev.amend.server.api.ApiTypes.ScoreView;
 import dev.amend.server.editing.EditOrder;
 import dev.amend.server.editing.EditOutcome;
 import dev.amend.server.jobs.EditJob;
-import dev.amend.runtime.ledger.LedgerEntry;
-import dev.amend.runtime.ledger.RollbackResult;
-import dev.amend.server.api.ApiTypes.RollbackAnswer;
-import dev.amend.spi.Edit;
-import dev.amend.spi.WeightDelta;
+import dev.amend.spi.edit.Edit;
+import dev.amend.spi.edit.WeightDelta;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.amend.server.editing;
 
 import dev.amend.runtime.ledger.LedgerEntry;
-import dev.amend.spi.Score;
+import dev.amend.spi.edit.Score;
 import java.util.List;
 
 /**

@@ -7,7 +7,7 @@ import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.runtime.plugins.PluginEvent;
 import dev.amend.runtime.plugins.PluginInfo;
-import dev.amend.spi.ModelArchitecture;
+import dev.amend.spi.model.ModelArchitecture;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -3,21 +3,18 @@ package dev.amend.server.grpc;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import dev.amend.runtime.ledger.LedgerEntry;
 import dev.amend.server.api.ApiTypes;
 import dev.amend.server.api.MethodsResource;
 import dev.amend.server.api.ModelsResource;
+import dev.amend.server.api.PluginsResource;
 import dev.amend.server.api.Views;
 import dev.amend.server.editing.EditOrder;
 import dev.amend.server.editing.EditOutcome;
 import dev.amend.server.editing.EditService;
 import dev.amend.server.editing.Methods;
+import dev.amend.server.editing.PluginDirectory;
 import dev.amend.server.grpc.v1.AmendGrpc;
-import dev.amend.server.grpc.v1.InstallPluginRequest;
-import dev.amend.server.grpc.v1.ListPluginsRequest;
-import dev.amend.server.grpc.v1.ListPluginsResponse;
-import dev.amend.server.grpc.v1.PluginInfo;
-import dev.amend.server.grpc.v1.PluginRef;
-import dev.amend.server.grpc.v1.ProvidedMethod;
 import dev.amend.server.grpc.v1.DeltaInfo;
 import dev.amend.server.grpc.v1.EditEntry;
 import dev.amend.server.grpc.v1.EditPoint;
@@ -31,6 +28,7 @@ import dev.amend.server.grpc.v1.GenerateRequest;
 import dev.amend.server.grpc.v1.GenerateResponse;
 import dev.amend.server.grpc.v1.Hyperparameter;
 import dev.amend.server.grpc.v1.ImportPatchRequest;
+import dev.amend.server.grpc.v1.InstallPluginRequest;
 import dev.amend.server.grpc.v1.Job;
 import dev.amend.server.grpc.v1.JobRef;
 import dev.amend.server.grpc.v1.ListEditsResponse;
@@ -38,19 +36,21 @@ import dev.amend.server.grpc.v1.ListMethodsRequest;
 import dev.amend.server.grpc.v1.ListMethodsResponse;
 import dev.amend.server.grpc.v1.ListModelsRequest;
 import dev.amend.server.grpc.v1.ListModelsResponse;
+import dev.amend.server.grpc.v1.ListPluginsRequest;
+import dev.amend.server.grpc.v1.ListPluginsResponse;
 import dev.amend.server.grpc.v1.Method;
 import dev.amend.server.grpc.v1.ModelDescription;
 import dev.amend.server.grpc.v1.ModelRef;
 import dev.amend.server.grpc.v1.ModelSummary;
 import dev.amend.server.grpc.v1.Patch;
+import dev.amend.server.grpc.v1.PluginInfo;
+import dev.amend.server.grpc.v1.PluginRef;
+import dev.amend.server.grpc.v1.ProvidedMethod;
 import dev.amend.server.grpc.v1.RollbackRequest;
 import dev.amend.server.grpc.v1.RollbackResponse;
 import dev.amend.server.grpc.v1.Score;
 import dev.amend.server.jobs.EditJob;
 import dev.amend.server.jobs.EditJobs;
-import dev.amend.runtime.ledger.LedgerEntry;
-import dev.amend.server.api.PluginsResource;
-import dev.amend.server.editing.PluginDirectory;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.spi.InvalidRequestException;
@@ -321,7 +321,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     private static EditResponse response(EditOutcome o) {
         EditResponse.Builder b = EditResponse.newBuilder().setId(o.entry().id()).addAllBefore(o.before())
                 .addAllAfter(o.after()).setEdit(entry(o.entry()));
-        for (dev.amend.spi.Score s : o.scores()) {
+        for (dev.amend.spi.edit.Score s : o.scores()) {
             b.addScores(Score.newBuilder().setMetric(s.metric()).setProtocol(s.protocol()).setValue(s.value())
                     .setCount(s.count()));
         }

@@ -1,8 +1,8 @@
 package dev.amend.server.model;
 
-import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.ledger.EditLedger;
-import dev.amend.spi.kit.TextCorpus;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.edit.TextCorpus;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;

@@ -2,12 +2,13 @@ package dev.amend.server.model;
 
 import ai.djl.Device;
 import dev.amend.demo.DemoModel;
+import dev.amend.kit.CorpusFile;
 import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
-import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.ledger.LedgerException;
-import dev.amend.spi.kit.TextCorpus;
+import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.edit.TextCorpus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -73,7 +74,7 @@ public class HostedModels {
             Path tokenizer = llama2cTokenizer(path);
             Transformer serving = ModelLoader.load(path, tokenizer, dev);
             TextCorpus corpus = org.eclipse.microprofile.config.ConfigProvider.getConfig()
-                    .getOptionalValue("amend.corpus." + name, String.class).map(f -> TextCorpus.read(Path.of(f)))
+                    .getOptionalValue("amend.corpus." + name, String.class).map(f -> CorpusFile.read(Path.of(f)))
                     .orElse(null);
             add(name, path.toAbsolutePath().toString(), serving,
                     isolate ? ModelLoader.load(path, tokenizer, dev) : serving, corpus);
