@@ -24,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -49,6 +50,8 @@ import java.util.regex.Pattern;
 public final class EditLedger implements AutoCloseable {
     /** The journal format version this class writes and reads. */
     public static final int FORMAT = 1;
+    /** Metadata (keys, scores) an edit of a patch may carry besides its deltas. */
+    static final long PATCH_METADATA_BYTES = 64L << 20;
 
     private static final System.Logger LOG = System.getLogger(EditLedger.class.getName());
     private static final Pattern DELTAS_FILE = Pattern.compile("(\\d{6,})-([0-9a-f]{12})\\.safetensors");
@@ -565,16 +568,28 @@ public final class EditLedger implements AutoCloseable {
     /**
      * Reads a patch file from {@code in}, checks that it was made for this base model, and records its
      * edits in order through {@link #record}; returns their new entries. Each entry's info keeps the
-     * exported info and adds {@code imported_from} (source id, sequence, model, time).
+     * exported info and adds {@code imported_from} (source id, sequence, model, time). Edits already in the
+     * history (the same source id) are skipped: see {@link #importPatchReport}.
      *
      * @throws InvalidRequestException when the stream is not a patch, was made for another base model
      *                                 (hash mismatch), or an edit does not fit this model (nothing is recorded)
      */
     public synchronized List<LedgerEntry> importPatch(InputStream in) {
+        return importPatchReport(in).added();
+    }
+
+    /**
+     * Returns what importing the patch in {@code in} did: the edits it recorded and those it skipped because the
+     * history already holds them (recorded here, or imported before), so that importing a patch twice changes
+     * nothing the second time. Each entry is read with at most {@link #maxPatchEntryBytes} bytes in memory.
+     *
+     * @throws InvalidRequestException as {@link #importPatch}
+     */
+    public synchronized PatchImport importPatchReport(InputStream in) {
         checkOpen();
         PatchFile.Contents patch;
         try {
-            patch = PatchFile.read(in);
+            patch = PatchFile.read(in, maxPatchEntryBytes());
         } catch (IOException e) {
             throw new InvalidRequestException("could not read the patch: " + e.getMessage());
         }
@@ -586,9 +601,21 @@ public final class EditLedger implements AutoCloseable {
         for (PatchFile.Item item : patch.items()) {
             check(item.edit());
         }
+        Set<String> present = new HashSet<>();
+        for (LedgerEntry e : active) {
+            present.add(e.id());
+            if (e.info().get("imported_from") instanceof Map<?, ?> from && from.get("id") != null) {
+                present.add(String.valueOf(from.get("id")));
+            }
+        }
         List<Edit> edits = new ArrayList<>();
         List<Map<String, Object>> infos = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (PatchFile.Item item : patch.items()) {
+            if (present.contains(item.id())) {
+                skipped.add(item.id());
+                continue;
+            }
             Map<String, Object> info = new LinkedHashMap<>(item.info());
             Map<String, Object> from = new LinkedHashMap<>();
             from.put("id", item.id());
@@ -599,8 +626,15 @@ public final class EditLedger implements AutoCloseable {
             edits.add(item.edit());
             infos.add(info);
         }
-        List<LedgerEntry> out = recordAll(edits, infos);
-        return out;
+        return new PatchImport(edits.isEmpty() ? List.of() : recordAll(edits, infos), skipped);
+    }
+
+    /**
+     * Returns the most bytes one edit of a patch may hold for this base model: every weight of the model as a
+     * dense float32 delta, plus {@value #PATCH_METADATA_BYTES} bytes of metadata tensors.
+     */
+    public long maxPatchEntryBytes() {
+        return 4L * model.architecture().parameters() + PATCH_METADATA_BYTES;
     }
 
     /** Closes the journal and releases the directory lock and the base copies; the model keeps its weights. */

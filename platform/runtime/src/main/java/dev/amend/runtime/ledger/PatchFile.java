@@ -15,9 +15,11 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -88,77 +90,147 @@ final class PatchFile {
     }
 
     /**
-     * Returns the patch read from {@code in}.
+     * Returns the patch read from {@code in}, holding at most {@code maxEntryBytes} of any one entry in memory (a
+     * limit the caller derives from the base model's shapes): a declared size above it is refused before anything
+     * is read, and an entry whose real stream runs past its declared size is refused at that byte.
      *
      * @throws InvalidRequestException saying what is wrong when the stream is not a complete, intact patch
      */
-    static Contents read(InputStream in) throws IOException {
+    static Contents read(InputStream in, long maxEntryBytes) throws IOException {
         ZipInputStream zip = new ZipInputStream(in);
         ZipEntry first = zip.getNextEntry();
         if (first == null || !first.getName().equals("patch.json")) {
             throw new InvalidRequestException("not an Amend patch: a patch is a zip whose first entry is patch.json"
                     + (first == null ? " (the stream is empty or not a zip)" : " (found " + first.getName() + ")"));
         }
-        JsonObject head;
-        try {
-            head = JsonParser.parseString(new String(readLimited(zip, MAX_JSON), StandardCharsets.UTF_8))
-                    .getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new InvalidRequestException("the patch's patch.json is not a JSON object: " + e.getMessage());
-        }
-        if (!head.has("format") || !FORMAT.equals(head.get("format").getAsString())) {
-            throw new InvalidRequestException("not an Amend patch: patch.json has no \"format\": \"" + FORMAT + "\"");
-        }
-        if (head.get("version").getAsInt() != VERSION) {
-            throw new InvalidRequestException("the patch has version " + head.get("version")
-                    + "; this version of Amend reads version " + VERSION);
-        }
-        Map<String, JsonObject> byFile = new LinkedHashMap<>();
-        for (JsonElement e : head.getAsJsonArray("edits")) {
-            JsonObject r = e.getAsJsonObject();
-            byFile.put(r.get("file").getAsString(), r);
-        }
+        JsonObject head = head(readLimited(zip, MAX_JSON, "patch.json"));
+        Map<String, JsonObject> byFile = listedEdits(head, maxEntryBytes);
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (ZipEntry ze = zip.getNextEntry(); ze != null; ze = zip.getNextEntry()) {
             JsonObject r = byFile.get(ze.getName());
             if (r == null) {
                 throw new InvalidRequestException("the patch holds " + ze.getName() + ", which patch.json does not list");
             }
-            files.put(ze.getName(), readLimited(zip, r.get("file_bytes").getAsLong()));
+            if (files.containsKey(ze.getName())) {
+                throw new InvalidRequestException("the patch holds " + ze.getName() + " twice: refused (a patch holds"
+                        + " each edit once)");
+            }
+            files.put(ze.getName(), readLimited(zip, r.get("file_bytes").getAsLong(), ze.getName()));
         }
         List<Item> items = new ArrayList<>();
         for (Map.Entry<String, JsonObject> e : byFile.entrySet()) {
-            JsonObject r = e.getValue();
-            byte[] bytes = files.get(e.getKey());
-            if (bytes == null) {
-                throw new InvalidRequestException("the patch lacks " + e.getKey() + " (truncated?)");
-            }
-            String crc = TensorBlob.crc32c(bytes);
-            if (bytes.length != r.get("file_bytes").getAsLong() || !crc.equals(r.get("file_crc32c").getAsString())) {
-                throw new InvalidRequestException("the patch's " + e.getKey() + " has " + bytes.length
-                        + " bytes and CRC32C " + crc + ", patch.json says " + r.get("file_bytes") + " and "
-                        + r.get("file_crc32c") + ": the patch is damaged");
-            }
-            EditCodec.Decoded d;
-            try {
-                d = EditCodec.decode(r, TensorBlob.decode(bytes));
-            } catch (RuntimeException ex) {
-                throw new InvalidRequestException("the patch's edit " + r.get("id") + " cannot be read: " + ex.getMessage());
-            }
-            items.add(new Item(r.get("id").getAsString(), r.get("seq").getAsLong(), r.get("time").getAsString(),
-                    d.edit(), d.info()));
+            items.add(item(e.getKey(), e.getValue(), files.get(e.getKey())));
         }
-        return new Contents(head.get("model").getAsString(), head.get("base_hash").getAsString(), items);
+        return new Contents(text(head, "model", "patch.json"), text(head, "base_hash", "patch.json"), items);
     }
 
-    private static byte[] readLimited(InputStream in, long limit) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+    /** Returns patch.json parsed and checked for its format and version. */
+    private static JsonObject head(byte[] json) {
+        JsonObject head;
+        try {
+            JsonElement parsed = JsonParser.parseString(new String(json, StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                throw new InvalidRequestException("the patch's patch.json is not a JSON object");
+            }
+            head = parsed.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new InvalidRequestException("the patch's patch.json is not a JSON object: " + e.getMessage());
+        }
+        if (!head.has("format") || !head.get("format").isJsonPrimitive()
+                || !FORMAT.equals(head.get("format").getAsString())) {
+            throw new InvalidRequestException("not an Amend patch: patch.json has no \"format\": \"" + FORMAT + "\"");
+        }
+        long version = number(head, "version", "patch.json");
+        if (version != VERSION) {
+            throw new InvalidRequestException("the patch has version " + version + "; this version of Amend reads"
+                    + " version " + VERSION);
+        }
+        return head;
+    }
+
+    /** Returns the edits patch.json lists, by file name, each checked for the fields the reader needs. */
+    private static Map<String, JsonObject> listedEdits(JsonObject head, long maxEntryBytes) {
+        if (!head.has("edits") || !head.get("edits").isJsonArray()) {
+            throw new InvalidRequestException("the patch's patch.json has no \"edits\" list");
+        }
+        Map<String, JsonObject> byFile = new LinkedHashMap<>();
+        Set<String> ids = new HashSet<>();
+        int n = 0;
+        for (JsonElement e : head.getAsJsonArray("edits")) {
+            String where = "edit " + (++n) + " of patch.json";
+            if (!e.isJsonObject()) {
+                throw new InvalidRequestException(where + " is not a JSON object");
+            }
+            JsonObject r = e.getAsJsonObject();
+            String id = text(r, "id", where);
+            String file = text(r, "file", where);
+            number(r, "seq", where);
+            text(r, "time", where);
+            text(r, "file_crc32c", where);
+            long bytes = number(r, "file_bytes", where);
+            if (bytes < 0 || bytes > maxEntryBytes) {
+                throw new InvalidRequestException(where + " declares " + bytes + " bytes of deltas; an edit of this base"
+                        + " model holds at most " + maxEntryBytes + " bytes");
+            }
+            if (!ids.add(id) || byFile.put(file, r) != null) {
+                throw new InvalidRequestException(where + " repeats edit \"" + id + "\" (" + file + "): refused (a"
+                        + " patch holds each edit once)");
+            }
+        }
+        return byFile;
+    }
+
+    /** Returns the edit of one listed entry, checked against its declared size and checksum. */
+    private static Item item(String file, JsonObject r, byte[] bytes) {
+        if (bytes == null) {
+            throw new InvalidRequestException("the patch lacks " + file + " (truncated?)");
+        }
+        String crc = TensorBlob.crc32c(bytes);
+        if (bytes.length != r.get("file_bytes").getAsLong() || !crc.equals(r.get("file_crc32c").getAsString())) {
+            throw new InvalidRequestException("the patch's " + file + " has " + bytes.length + " bytes and CRC32C "
+                    + crc + ", patch.json says " + r.get("file_bytes") + " and " + r.get("file_crc32c")
+                    + ": the patch is damaged");
+        }
+        EditCodec.Decoded d;
+        try {
+            d = EditCodec.decode(r, TensorBlob.decode(bytes));
+        } catch (RuntimeException ex) {
+            throw new InvalidRequestException("the patch's edit " + r.get("id") + " cannot be read: " + ex.getMessage());
+        }
+        return new Item(r.get("id").getAsString(), r.get("seq").getAsLong(), r.get("time").getAsString(), d.edit(),
+                d.info());
+    }
+
+    private static String text(JsonObject o, String key, String where) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new InvalidRequestException(where + " has no \"" + key + "\" string");
+        }
+        return e.getAsString();
+    }
+
+    private static long number(JsonObject o, String key, String where) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new InvalidRequestException(where + " has no \"" + key + "\" number");
+        }
+        double v = e.getAsDouble();
+        if (v != Math.rint(v) || Math.abs(v) > 1e15) {
+            throw new InvalidRequestException(where + ": \"" + key + "\" must be a whole number, got " + e);
+        }
+        return (long) v;
+    }
+
+    /** Returns the rest of {@code in}, refusing it at the first byte past {@code limit}. */
+    private static byte[] readLimited(InputStream in, long limit, String name) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(limit, 1 << 20));
         byte[] buf = new byte[1 << 16];
         long total = 0;
-        for (int n; (n = in.read(buf)) > 0; ) {
+        for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, limit - total + 1))) > 0; ) {
             total += n;
             if (total > limit) {
-                throw new InvalidRequestException("a patch entry is larger than its recorded size (" + limit + " bytes)");
+                throw new InvalidRequestException("the patch's " + name + " is larger than its declared size ("
+                        + limit + " bytes): the patch is damaged or crafted");
             }
             out.write(buf, 0, n);
         }
