@@ -270,20 +270,10 @@ public final class MendTrainer {
                 : nd.create(pre, new Shape(batch.localityPositions.size(), v));
         MendNetwork.Bound bound = network.bind(nd, learn);
         try (GradientCollector gc = learn ? nd.getEngine().newGradientCollector() : null) {
-            ForwardRequest.Builder req = ForwardRequest.builder(batch.inputs).gradients(learn)
-                    .resume(lower.layer(), lower.hidden());
-            for (EditPoint p : points) {
-                GradientFactors.Factors f = factors.get(p);
-                if (f.tokens() == 0) {
-                    continue;
-                }
-                NDArray x = nd.create(f.x(), new Shape(f.tokens(), p.inFeatures()));
-                NDArray d = nd.create(f.delta(), new Shape(f.tokens(), p.outFeatures()));
-                req.offset(new WeightOffset(p.layer(), bound.delta(p, x, d)));
-            }
+            ForwardRequest req = edited(batch, factors, lower, bound, nd, learn);
             double lossValue;
             MendBatch.LossParts parts;
-            try (ForwardResult r = model.forward(req.build())) {
+            try (ForwardResult r = model.forward(req)) {
                 NDArray logp = r.logits().logSoftmax(-1).reshape((long) batch.rows() * batch.t, v);  // [B*T, V]
                 NDArray nll = batch.nll(logp, nd);
                 NDArray loss = Scalars.mul(nll, h.cedit()); // not mul(Number): see Scalars
@@ -312,6 +302,23 @@ public final class MendTrainer {
             }
             return new Step(lossValue, parts);
         }
+    }
+
+    /** Returns the batch's forward pass with each edited weight offset by the editor's ΔW from its factors. */
+    private ForwardRequest edited(MendBatch batch, Map<EditPoint, GradientFactors.Factors> factors,
+                                  ForwardRequest.Resume lower, MendNetwork.Bound bound, NDManager nd, boolean learn) {
+        ForwardRequest.Builder req = ForwardRequest.builder(batch.inputs).gradients(learn)
+                .resume(lower.layer(), lower.hidden());
+        for (EditPoint p : points) {
+            GradientFactors.Factors f = factors.get(p);
+            if (f.tokens() == 0) {
+                continue;
+            }
+            NDArray x = nd.create(f.x(), new Shape(f.tokens(), p.inFeatures()));
+            NDArray d = nd.create(f.delta(), new Shape(f.tokens(), p.outFeatures()));
+            req.offset(new WeightOffset(p.layer(), bound.delta(p, x, d)));
+        }
+        return req.build();
     }
 
     /**

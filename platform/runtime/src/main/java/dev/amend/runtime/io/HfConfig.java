@@ -151,59 +151,7 @@ final class HfConfig {
 
     /** Returns the Hugging Face {@code config.json} object for {@code c}. */
     static JsonObject toJson(TransformerConfig c) {
-        JsonObject o = new JsonObject();
-        if (c.family() == Family.GPT2) {
-            o.addProperty("model_type", "gpt2");
-            o.add("architectures", GSON.toJsonTree(List.of("GPT2LMHeadModel")));
-            o.addProperty("vocab_size", c.vocabSize());
-            o.addProperty("n_embd", c.hiddenSize());
-            o.addProperty("n_layer", c.layers());
-            o.addProperty("n_head", c.heads());
-            o.addProperty("n_positions", c.maxPositions());
-            o.addProperty("n_ctx", c.maxPositions());
-            o.addProperty("n_inner", c.intermediateSize());
-            o.addProperty("layer_norm_epsilon", c.normEps());
-            o.addProperty("activation_function", "gelu_new");
-        } else {
-            String type = c.family().id();
-            o.addProperty("model_type", type);
-            String arch = switch (c.family()) {
-                case QWEN2 -> "Qwen2ForCausalLM";
-                case MISTRAL -> "MistralForCausalLM";
-                default -> "LlamaForCausalLM";
-            };
-            o.add("architectures", GSON.toJsonTree(List.of(arch)));
-            o.addProperty("vocab_size", c.vocabSize());
-            o.addProperty("hidden_size", c.hiddenSize());
-            o.addProperty("intermediate_size", c.intermediateSize());
-            o.addProperty("num_hidden_layers", c.layers());
-            o.addProperty("num_attention_heads", c.heads());
-            o.addProperty("num_key_value_heads", c.kvHeads());
-            o.addProperty("head_dim", c.headDim());
-            o.addProperty("max_position_embeddings", c.maxPositions());
-            o.addProperty("rms_norm_eps", c.normEps());
-            o.addProperty("rope_theta", c.ropeTheta());
-            if (c.ropeScaling() != null) {
-                JsonObject r = new JsonObject();
-                RopeScaling s = c.ropeScaling();
-                r.addProperty("rope_type", s.type());
-                r.addProperty("factor", s.factor());
-                r.addProperty("low_freq_factor", s.lowFreqFactor());
-                r.addProperty("high_freq_factor", s.highFreqFactor());
-                r.addProperty("original_max_position_embeddings", s.originalMaxPositions());
-                o.add("rope_scaling", r);
-            }
-            o.addProperty("tie_word_embeddings", c.tieWordEmbeddings());
-            o.addProperty("hidden_act", "silu");
-            if (c.family() == Family.LLAMA) {
-                o.addProperty("attention_bias", c.qkvBias());
-            }
-            o.addProperty("mlp_bias", c.mlpBias());
-            if (c.slidingWindow() > 0) {
-                o.addProperty("sliding_window", c.slidingWindow());
-                o.addProperty("use_sliding_window", true);
-            }
-        }
+        JsonObject o = c.family() == Family.GPT2 ? gpt2Json(c) : llamaFamilyJson(c);
         if (c.bosTokenId() >= 0) {
             o.addProperty("bos_token_id", c.bosTokenId());
         }
@@ -211,6 +159,65 @@ final class HfConfig {
             o.addProperty("eos_token_id", c.eosTokenId());
         }
         o.addProperty("torch_dtype", "float32");
+        return o;
+    }
+
+    private static JsonObject gpt2Json(TransformerConfig c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model_type", "gpt2");
+        o.add("architectures", GSON.toJsonTree(List.of("GPT2LMHeadModel")));
+        o.addProperty("vocab_size", c.vocabSize());
+        o.addProperty("n_embd", c.hiddenSize());
+        o.addProperty("n_layer", c.layers());
+        o.addProperty("n_head", c.heads());
+        o.addProperty("n_positions", c.maxPositions());
+        o.addProperty("n_ctx", c.maxPositions());
+        o.addProperty("n_inner", c.intermediateSize());
+        o.addProperty("layer_norm_epsilon", c.normEps());
+        o.addProperty("activation_function", "gelu_new");
+        return o;
+    }
+
+    private static JsonObject llamaFamilyJson(TransformerConfig c) {
+        JsonObject o = new JsonObject();
+        String type = c.family().id();
+        o.addProperty("model_type", type);
+        String arch = switch (c.family()) {
+            case QWEN2 -> "Qwen2ForCausalLM";
+            case MISTRAL -> "MistralForCausalLM";
+            default -> "LlamaForCausalLM";
+        };
+        o.add("architectures", GSON.toJsonTree(List.of(arch)));
+        o.addProperty("vocab_size", c.vocabSize());
+        o.addProperty("hidden_size", c.hiddenSize());
+        o.addProperty("intermediate_size", c.intermediateSize());
+        o.addProperty("num_hidden_layers", c.layers());
+        o.addProperty("num_attention_heads", c.heads());
+        o.addProperty("num_key_value_heads", c.kvHeads());
+        o.addProperty("head_dim", c.headDim());
+        o.addProperty("max_position_embeddings", c.maxPositions());
+        o.addProperty("rms_norm_eps", c.normEps());
+        o.addProperty("rope_theta", c.ropeTheta());
+        if (c.ropeScaling() != null) {
+            JsonObject r = new JsonObject();
+            RopeScaling s = c.ropeScaling();
+            r.addProperty("rope_type", s.type());
+            r.addProperty("factor", s.factor());
+            r.addProperty("low_freq_factor", s.lowFreqFactor());
+            r.addProperty("high_freq_factor", s.highFreqFactor());
+            r.addProperty("original_max_position_embeddings", s.originalMaxPositions());
+            o.add("rope_scaling", r);
+        }
+        o.addProperty("tie_word_embeddings", c.tieWordEmbeddings());
+        o.addProperty("hidden_act", "silu");
+        if (c.family() == Family.LLAMA) {
+            o.addProperty("attention_bias", c.qkvBias());
+        }
+        o.addProperty("mlp_bias", c.mlpBias());
+        if (c.slidingWindow() > 0) {
+            o.addProperty("sliding_window", c.slidingWindow());
+            o.addProperty("use_sliding_window", true);
+        }
         return o;
     }
 }
