@@ -3,25 +3,10 @@ package dev.amend.editors.mend;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.model.EditPoint;
 import dev.amend.spi.model.ModelArchitecture;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -139,6 +124,16 @@ public final class MendNetwork {
         return rank;
     }
 
+    /** Returns the hidden layers (with ReLU) of each transform's MLP. */
+    int nHidden() {
+        return nHidden;
+    }
+
+    /** Returns whether the transforms normalise x and δ by running statistics. */
+    boolean norm() {
+        return norm;
+    }
+
     /** Returns the training summary recorded with the editor. */
     public Map<String, Object> training() {
         return training;
@@ -222,76 +217,11 @@ public final class MendNetwork {
         return new Bound(nd, trainable);
     }
 
-    // ---- storage --------------------------------------------------------------------------------
+    // ---- storage: see MendFiles ------------------------------------------------------------------
 
     /** Writes {@code mend.safetensors} and {@code mend.json} into {@code dir} and returns the directory. */
     public Path save(Path dir, NDManager manager) throws IOException {
-        Files.createDirectories(dir);
-        NDList list = new NDList();
-        try (NDManager nd = manager.newSubManager()) {
-            for (Map.Entry<String, GradientTransform> e : transforms.entrySet()) {
-                GradientTransform t = e.getValue();
-                for (String name : t.parameterNames()) {
-                    list.add(named(nd.create(t.parameters().get(name), new Shape(t.shape(name))), e.getKey() + "/" + name));
-                }
-                list.add(named(nd.create(t.xMean()), e.getKey() + "/x_mean"));
-                list.add(named(nd.create(t.xStd()), e.getKey() + "/x_std"));
-                list.add(named(nd.create(t.deltaMean()), e.getKey() + "/delta_mean"));
-                list.add(named(nd.create(t.deltaStd()), e.getKey() + "/delta_std"));
-            }
-            list.add(named(nd.create(editLrs), "edit_lrs"));
-            Path tmp = Files.createTempFile(dir, WEIGHTS_FILE, ".tmp");
-            try (OutputStream os = Files.newOutputStream(tmp)) {
-                list.encode(os, NDList.Encoding.SAFETENSORS);
-            }
-            Files.move(tmp, dir.resolve(WEIGHTS_FILE), StandardCopyOption.REPLACE_EXISTING);
-        }
-        Files.writeString(dir.resolve(CONFIG_FILE), configJson(), StandardCharsets.UTF_8);
-        return dir;
-    }
-
-    private static NDArray named(NDArray a, String name) {
-        a.setName(name);
-        return a;
-    }
-
-    private String configJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("format", FORMAT);
-        o.addProperty("model_name", modelName);
-        o.addProperty("model_base_hash", modelBaseHash);
-        o.addProperty("rank", rank);
-        o.addProperty("n_hidden", nHidden);
-        o.addProperty("norm", norm);
-        JsonArray inner = new JsonArray();
-        for (EditPoint p : points) {
-            JsonObject w = new JsonObject();
-            w.addProperty("weight", p.weight());
-            w.addProperty("module", p.module());
-            w.addProperty("layer", p.layer());
-            w.addProperty("layout", p.layout().name());
-            JsonArray shape = new JsonArray();
-            shape.add(p.outFeatures());
-            shape.add(p.inFeatures());
-            w.add("shape_out_in", shape);
-            inner.add(w);
-        }
-        o.add("inner_params", inner);
-        JsonObject ts = new JsonObject();
-        for (Map.Entry<String, GradientTransform> e : transforms.entrySet()) {
-            JsonObject t = new JsonObject();
-            t.addProperty("in", e.getValue().in());
-            t.addProperty("out", e.getValue().out());
-            t.addProperty("modes", e.getValue().modes());
-            t.addProperty("rank", e.getValue().rank());
-            t.addProperty("layers", e.getValue().layers());
-            t.addProperty("statistics_count", e.getValue().count());
-            ts.add(e.getKey(), t);
-        }
-        o.add("transforms", ts);
-        Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
-        o.add("training", gson.toJsonTree(training));
-        return gson.toJson(o) + "\n";
+        return MendFiles.save(this, dir, manager);
     }
 
     /**
@@ -299,136 +229,17 @@ public final class MendNetwork {
      * {@code mend.json}, or the {@code .safetensors} file itself with its {@code .json} (or {@code mend.json}) beside it.
      */
     public static MendNetwork load(Path location, NDManager manager) {
-        Path weights = Files.isDirectory(location) ? location.resolve(WEIGHTS_FILE) : location;
-        Path config = Files.isDirectory(location) ? location.resolve(CONFIG_FILE)
-                : location.resolveSibling(location.getFileName().toString().replaceFirst("\\.safetensors$", "") + ".json");
-        if (!Files.isDirectory(location) && !Files.exists(config)) {
-            config = location.resolveSibling(CONFIG_FILE);
-        }
-        if (!Files.exists(weights) || !Files.exists(config)) {
-            throw new InvalidRequestException("no MEND editor at " + location + ": expected " + WEIGHTS_FILE + " and "
-                    + CONFIG_FILE + " there; " + HOW_TO_TRAIN);
-        }
-        try {
-            return parse(Files.readAllBytes(config), Files.readAllBytes(weights), location.toString(), manager);
-        } catch (IOException e) {
-            throw new InvalidRequestException("cannot read the MEND editor at " + location + ": " + e.getMessage());
-        }
+        return MendFiles.load(location, manager);
     }
 
     /** Returns the editor stored in the class-path resources {@code dir}/mend.json and mend.safetensors, or null. */
     public static MendNetwork loadResource(String dir, NDManager manager) {
-        ClassLoader cl = MendNetwork.class.getClassLoader();
-        try (InputStream c = cl.getResourceAsStream(dir + CONFIG_FILE);
-             InputStream w = cl.getResourceAsStream(dir + WEIGHTS_FILE)) {
-            if (c == null || w == null) {
-                return null;
-            }
-            return parse(c.readAllBytes(), w.readAllBytes(), "class path " + dir, manager);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return MendFiles.loadResource(dir, manager);
     }
 
     /** Returns the base hash recorded in a configuration, or null when it is not readable. */
     static String recordedHash(byte[] config) {
-        try {
-            return JsonParser.parseString(new String(config, StandardCharsets.UTF_8)).getAsJsonObject()
-                    .get("model_base_hash").getAsString();
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static MendNetwork parse(byte[] configBytes, byte[] weightBytes, String where, NDManager manager) {
-        String what = "the MEND editor at " + where;
-        JsonObject o;
-        List<EditPoint> points = new ArrayList<>();
-        try {
-            o = JsonParser.parseString(new String(configBytes, StandardCharsets.UTF_8)).getAsJsonObject();
-            if (!FORMAT.equals(o.get("format").getAsString())) {
-                throw new IllegalArgumentException("format \"" + o.get("format").getAsString() + "\", expected \""
-                        + FORMAT + "\"");
-            }
-            for (JsonElement e : o.getAsJsonArray("inner_params")) {
-                JsonObject w = e.getAsJsonObject();
-                JsonArray shape = w.getAsJsonArray("shape_out_in");
-                points.add(new EditPoint(w.get("layer").getAsInt(), w.get("module").getAsString(),
-                        w.get("weight").getAsString(), dev.amend.spi.model.WeightLayout.valueOf(w.get("layout").getAsString()),
-                        shape.get(1).getAsInt(), shape.get(0).getAsInt()));
-            }
-            if (points.isEmpty()) {
-                throw new IllegalArgumentException("no inner_params");
-            }
-        } catch (RuntimeException e) {
-            throw new InvalidRequestException(what + " has a malformed " + CONFIG_FILE + " (" + e.getMessage()
-                    + "): retrain it with `./amend train-mend --model PATH --out DIR`");
-        }
-        MendNetwork net = create(points, o.get("rank").getAsInt(), o.get("n_hidden").getAsInt(),
-                o.get("norm").getAsBoolean(), 0, o.get("model_base_hash").getAsString(),
-                o.has("model_name") ? o.get("model_name").getAsString() : "", 0);
-        if (o.has("training") && o.get("training").isJsonObject()) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> t = new Gson().fromJson(o.get("training"), Map.class);
-            net.setTraining(t);
-        }
-        Map<String, float[]> tensors = new LinkedHashMap<>();
-        Map<String, Shape> shapes = new LinkedHashMap<>();
-        try (NDManager nd = manager.newSubManager()) {
-            NDList list;
-            try {
-                list = NDList.decode(nd, new ByteArrayInputStream(weightBytes));
-            } catch (RuntimeException e) {
-                throw new InvalidRequestException(what + " has a malformed " + WEIGHTS_FILE + " (" + e.getMessage()
-                        + "): it is not a readable safetensors file; retrain it with "
-                        + "`./amend train-mend --model PATH --out DIR`");
-            }
-            for (NDArray a : list) {
-                if (a.getName() == null || a.getDataType() != DataType.FLOAT32) {
-                    throw new InvalidRequestException(what + " has a tensor without a name or not float32 in "
-                            + WEIGHTS_FILE);
-                }
-                tensors.put(a.getName(), a.toFloatArray());
-                shapes.put(a.getName(), a.getShape());
-            }
-        }
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, GradientTransform> e : net.transforms.entrySet()) {
-            GradientTransform t = e.getValue();
-            for (String name : t.parameterNames()) {
-                String key = e.getKey() + "/" + name;
-                copy(tensors, shapes, key, new Shape(t.shape(name)), t.parameters().get(name), problems);
-            }
-            float[] xm = new float[t.in()];
-            float[] xs = new float[t.in()];
-            float[] dm = new float[t.out()];
-            float[] ds = new float[t.out()];
-            copy(tensors, shapes, e.getKey() + "/x_mean", new Shape(t.in()), xm, problems);
-            copy(tensors, shapes, e.getKey() + "/x_std", new Shape(t.in()), xs, problems);
-            copy(tensors, shapes, e.getKey() + "/delta_mean", new Shape(t.out()), dm, problems);
-            copy(tensors, shapes, e.getKey() + "/delta_std", new Shape(t.out()), ds, problems);
-            long count = o.getAsJsonObject("transforms").getAsJsonObject(e.getKey()).get("statistics_count").getAsLong();
-            t.setStatistics(count, xm, xs, dm, ds);
-        }
-        copy(tensors, shapes, "edit_lrs", new Shape(points.size()), net.editLrs, problems);
-        if (!problems.isEmpty()) {
-            throw new InvalidRequestException(what + " does not match its " + CONFIG_FILE + ": "
-                    + String.join("; ", problems.subList(0, Math.min(4, problems.size())))
-                    + "; retrain it with `./amend train-mend --model PATH --out DIR`");
-        }
-        return net;
-    }
-
-    private static void copy(Map<String, float[]> tensors, Map<String, Shape> shapes, String key, Shape want,
-                             float[] into, List<String> problems) {
-        float[] v = tensors.get(key);
-        if (v == null) {
-            problems.add("tensor \"" + key + "\" is missing");
-        } else if (!shapes.get(key).equals(want)) {
-            problems.add("tensor \"" + key + "\" has shape " + shapes.get(key) + ", expected " + want);
-        } else {
-            System.arraycopy(v, 0, into, 0, into.length);
-        }
+        return MendFiles.recordedHash(config);
     }
 
     /** Returns the advice appended to errors about missing editors. */

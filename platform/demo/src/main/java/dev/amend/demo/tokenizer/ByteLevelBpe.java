@@ -2,10 +2,7 @@ package dev.amend.demo.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -14,8 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -66,42 +61,6 @@ public final class ByteLevelBpe {
         }
     }
 
-    /** GPT-2's pre-tokenisation regex, with Unicode whitespace as Oniguruma defines {@code \s}. */
-    static final Pattern PRE_TOKEN = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
-            Pattern.UNICODE_CHARACTER_CLASS);
-
-    /** The number of byte symbols every vocabulary holds. */
-    static final int BYTE_SYMBOL_COUNT = 256;
-
-    private static final char[] BYTE_TO_SYMBOL = new char[BYTE_SYMBOL_COUNT];
-    private static final int[] SYMBOL_TO_BYTE;
-    /** For each byte, the position of its symbol in GPT-2's alphabet order (symbols by code point). */
-    private static final int[] BYTE_TO_ALPHABET_INDEX = new int[BYTE_SYMBOL_COUNT];
-    private static final String[] ALPHABET = new String[BYTE_SYMBOL_COUNT];
-
-    static {
-        int nextUnprintable = 0x100;
-        for (int b = 0; b < BYTE_SYMBOL_COUNT; b++) {
-            boolean printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            BYTE_TO_SYMBOL[b] = printable ? (char) b : (char) nextUnprintable++;
-        }
-        SYMBOL_TO_BYTE = new int[nextUnprintable];
-        Arrays.fill(SYMBOL_TO_BYTE, -1);
-        for (int b = 0; b < BYTE_SYMBOL_COUNT; b++) {
-            SYMBOL_TO_BYTE[BYTE_TO_SYMBOL[b]] = b;
-        }
-        int index = 0;
-        for (int symbol = 0; symbol < SYMBOL_TO_BYTE.length; symbol++) {
-            int b = SYMBOL_TO_BYTE[symbol];
-            if (b >= 0) {
-                BYTE_TO_ALPHABET_INDEX[b] = index;
-                ALPHABET[index] = String.valueOf((char) symbol);
-                index++;
-            }
-        }
-    }
-
     private final List<String> specialTokens;
     private final List<String> tokensById;
     private final Map<String, Integer> idsByToken;
@@ -109,7 +68,7 @@ public final class ByteLevelBpe {
     private final Map<Long, Integer> rankByPair;
     private final int[] mergedIdByRank;
 
-    private ByteLevelBpe(List<String> specialTokens, List<String> tokensById, List<Merge> merges) {
+    ByteLevelBpe(List<String> specialTokens, List<String> tokensById, List<Merge> merges) {
         this.specialTokens = List.copyOf(specialTokens);
         this.tokensById = List.copyOf(tokensById);
         this.merges = List.copyOf(merges);
@@ -145,22 +104,22 @@ public final class ByteLevelBpe {
         Objects.requireNonNull(texts, "texts");
         List<String> specials = List.copyOf(specialTokens);
         validateSpecialTokens(specials);
-        int baseSize = specials.size() + BYTE_SYMBOL_COUNT;
+        int baseSize = specials.size() + ByteSymbols.COUNT;
         if (vocabSize < baseSize) {
             throw new IllegalArgumentException("vocabSize " + vocabSize + " is below the " + baseSize
                     + " tokens every vocabulary holds (special tokens plus 256 byte symbols)");
         }
-        return new Trainer(specials, vocabSize).train(texts);
+        return new BpeTrainer(specials, vocabSize).train(texts);
     }
 
     /** Returns the ids of {@code text}: special tokens matched first, then GPT-2 pre-tokens merged by rank. */
     public int[] encode(String text) {
         IntList out = new IntList(Math.max(16, text.length() / 2));
-        for (Segment segment : splitAroundSpecialTokens(text, specialTokens)) {
+        for (PreTokenizer.Segment segment : PreTokenizer.splitAroundSpecialTokens(text, specialTokens)) {
             if (segment.special()) {
                 out.add(idsByToken.get(segment.text()));
             } else {
-                for (String piece : preTokenize(segment.text())) {
+                for (String piece : PreTokenizer.preTokenize(segment.text())) {
                     encodePreToken(piece, out);
                 }
             }
@@ -179,7 +138,7 @@ public final class ByteLevelBpe {
                 throw new IllegalArgumentException("id " + id + " is outside the vocabulary of " + tokensById.size());
             }
             String token = tokensById.get(id);
-            byte[] mapped = symbolsToBytes(token);
+            byte[] mapped = ByteSymbols.toBytes(token);
             bytes.writeBytes(mapped != null ? mapped : token.getBytes(StandardCharsets.UTF_8));
         }
         return bytes.toString(StandardCharsets.UTF_8);
@@ -205,47 +164,6 @@ public final class ByteLevelBpe {
         return tokensById.get(id);
     }
 
-    /** Splits {@code text} into GPT-2 pre-tokens, covering it entirely, in order. */
-    static List<String> preTokenize(String text) {
-        List<String> pieces = new ArrayList<>();
-        Matcher matcher = PRE_TOKEN.matcher(text);
-        int covered = 0;
-        while (matcher.find()) {
-            if (matcher.start() > covered) {
-                pieces.add(text.substring(covered, matcher.start()));
-            }
-            pieces.add(matcher.group());
-            covered = matcher.end();
-        }
-        if (covered < text.length()) {
-            pieces.add(text.substring(covered));
-        }
-        return pieces;
-    }
-
-    /** Returns {@code text}'s UTF-8 bytes as GPT-2 byte symbols, one char per byte. */
-    static String toByteSymbols(String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        char[] symbols = new char[bytes.length];
-        for (int i = 0; i < bytes.length; i++) {
-            symbols[i] = BYTE_TO_SYMBOL[bytes[i] & 0xFF];
-        }
-        return new String(symbols);
-    }
-
-    /** Returns the bytes a string of byte symbols stands for, or null when a char is not a byte symbol. */
-    private static byte[] symbolsToBytes(String symbols) {
-        byte[] bytes = new byte[symbols.length()];
-        for (int i = 0; i < symbols.length(); i++) {
-            char c = symbols.charAt(i);
-            if (c >= SYMBOL_TO_BYTE.length || SYMBOL_TO_BYTE[c] < 0) {
-                return null;
-            }
-            bytes[i] = (byte) SYMBOL_TO_BYTE[c];
-        }
-        return bytes;
-    }
-
     /**
      * Applies the merges to one pre-token as Hugging Face's BPE model does: always the lowest-ranked pair
      * present, the leftmost among equals, one occurrence at a time.
@@ -259,7 +177,7 @@ public final class ByteLevelBpe {
         boolean[] absorbed = new boolean[n];
         int firstByteId = specialTokens.size();
         for (int i = 0; i < n; i++) {
-            symbol[i] = firstByteId + BYTE_TO_ALPHABET_INDEX[bytes[i] & 0xFF];
+            symbol[i] = firstByteId + ByteSymbols.alphabetIndex(bytes[i]);
             next[i] = i + 1 < n ? i + 1 : -1;
             prev[i] = i - 1;
         }
@@ -303,13 +221,14 @@ public final class ByteLevelBpe {
         }
     }
 
-    private static long pairKey(int left, int right) {
+    /** Returns the key of the pair of ids ({@code left}, {@code right}) in pair maps. */
+    static long pairKey(int left, int right) {
         return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     private static void validateSpecialTokens(List<String> specials) {
         Set<String> seen = new HashSet<>();
-        Set<String> alphabet = Set.of(ALPHABET);
+        Set<String> alphabet = Set.copyOf(ByteSymbols.alphabet());
         for (String special : specials) {
             if (special.isEmpty()) {
                 throw new IllegalArgumentException("a special token must not be empty");
@@ -323,258 +242,5 @@ public final class ByteLevelBpe {
         }
     }
 
-    /** A run of text that is either exactly one special token or free of them. */
-    private record Segment(String text, boolean special) {}
 
-    /**
-     * Splits {@code text} around special tokens, leftmost match first and the longest token at a position,
-     * as Hugging Face's added-vocabulary matcher does.
-     */
-    private static List<Segment> splitAroundSpecialTokens(String text, List<String> specials) {
-        if (specials.isEmpty()) {
-            return List.of(new Segment(text, false));
-        }
-        List<Segment> segments = new ArrayList<>();
-        int plainStart = 0;
-        int i = 0;
-        while (i < text.length()) {
-            String match = null;
-            for (String special : specials) {
-                if (text.startsWith(special, i) && (match == null || special.length() > match.length())) {
-                    match = special;
-                }
-            }
-            if (match == null) {
-                i++;
-                continue;
-            }
-            if (i > plainStart) {
-                segments.add(new Segment(text.substring(plainStart, i), false));
-            }
-            segments.add(new Segment(match, true));
-            i += match.length();
-            plainStart = i;
-        }
-        if (plainStart < text.length()) {
-            segments.add(new Segment(text.substring(plainStart), false));
-        }
-        return segments;
-    }
-
-    /** The merge loop: word counts, pair counts, the pair-to-words index and the ordered pair queue. */
-    private static final class Trainer {
-
-        /** Counts and index of one adjacent pair of symbol ids. */
-        private static final class PairStats {
-            final int left;
-            final int right;
-            final String leftText;
-            final String rightText;
-            long count;
-            /** Words that have held this pair; may repeat words or name words that no longer hold it. */
-            final IntList words = new IntList(4);
-            boolean touched;
-
-            PairStats(int left, int right, String leftText, String rightText) {
-                this.left = left;
-                this.right = right;
-                this.leftText = leftText;
-                this.rightText = rightText;
-            }
-        }
-
-        /** Most frequent first; ties to the smallest left symbol, then the smallest right symbol. */
-        private static final Comparator<PairStats> BEST_FIRST = (a, b) -> {
-            if (a.count != b.count) {
-                return a.count > b.count ? -1 : 1;
-            }
-            int byLeft = a.leftText.compareTo(b.leftText);
-            return byLeft != 0 ? byLeft : a.rightText.compareTo(b.rightText);
-        };
-
-        private final List<String> specials;
-        private final int vocabSize;
-        private final List<String> tokensById = new ArrayList<>();
-        private final Map<String, Integer> idsByToken = new HashMap<>();
-        private final List<Merge> merges = new ArrayList<>();
-        private final Map<Long, PairStats> pairs = new HashMap<>();
-        private final TreeSet<PairStats> queue = new TreeSet<>(BEST_FIRST);
-        private final List<PairStats> touchedThisMerge = new ArrayList<>();
-        private int[][] words;
-        private long[] wordCounts;
-
-        Trainer(List<String> specials, int vocabSize) {
-            this.specials = specials;
-            this.vocabSize = vocabSize;
-            specials.forEach(this::addToken);
-            for (String symbol : ALPHABET) {
-                addToken(symbol);
-            }
-        }
-
-        ByteLevelBpe train(List<String> texts) {
-            countWords(texts);
-            countPairs();
-            while (tokensById.size() < vocabSize && !queue.isEmpty()) {
-                mergeBest();
-            }
-            return new ByteLevelBpe(specials, tokensById, merges);
-        }
-
-        private int addToken(String token) {
-            int id = tokensById.size();
-            tokensById.add(token);
-            idsByToken.put(token, id);
-            return id;
-        }
-
-        private void countWords(List<String> texts) {
-            Map<String, long[]> counts = new HashMap<>();
-            for (String text : texts) {
-                for (Segment segment : splitAroundSpecialTokens(text, specials)) {
-                    if (segment.special()) {
-                        continue;
-                    }
-                    for (String piece : preTokenize(segment.text())) {
-                        counts.computeIfAbsent(toByteSymbols(piece), k -> new long[1])[0]++;
-                    }
-                }
-            }
-            List<String> distinct = new ArrayList<>(counts.keySet());
-            Collections.sort(distinct);
-            words = new int[distinct.size()][];
-            wordCounts = new long[distinct.size()];
-            for (int w = 0; w < distinct.size(); w++) {
-                String word = distinct.get(w);
-                int[] symbols = new int[word.length()];
-                for (int i = 0; i < symbols.length; i++) {
-                    symbols[i] = idsByToken.get(String.valueOf(word.charAt(i)));
-                }
-                words[w] = symbols;
-                wordCounts[w] = counts.get(word)[0];
-            }
-        }
-
-        private void countPairs() {
-            for (int w = 0; w < words.length; w++) {
-                int[] symbols = words[w];
-                for (int i = 0; i + 1 < symbols.length; i++) {
-                    PairStats pair = pairStats(symbols[i], symbols[i + 1]);
-                    pair.count += wordCounts[w];
-                    pair.words.add(w);
-                }
-            }
-            queue.addAll(pairs.values());
-        }
-
-        private PairStats pairStats(int left, int right) {
-            return pairs.computeIfAbsent(pairKey(left, right),
-                    k -> new PairStats(left, right, tokensById.get(left), tokensById.get(right)));
-        }
-
-        /** Merges the best pair in every word that holds it and updates the counts of the pairs around it. */
-        private void mergeBest() {
-            PairStats best = queue.pollFirst();
-            String mergedText = best.leftText + best.rightText;
-            Integer existing = idsByToken.get(mergedText);
-            int merged = existing != null ? existing : addToken(mergedText);
-            merges.add(new Merge(best.leftText, best.rightText));
-
-            best.touched = true;
-            touchedThisMerge.add(best);
-            int[] candidates = best.words.toArray();
-            Arrays.sort(candidates);
-            int previous = -1;
-            for (int w : candidates) {
-                if (w != previous) {
-                    mergeInWord(w, best.left, best.right, merged);
-                    previous = w;
-                }
-            }
-            if (best.count != 0) {
-                throw new IllegalStateException("pair count out of step after merging " + mergedText + ": " + best.count);
-            }
-            for (PairStats pair : touchedThisMerge) {
-                pair.touched = false;
-                if (pair.count > 0) {
-                    queue.add(pair);
-                } else {
-                    pairs.remove(pairKey(pair.left, pair.right));
-                }
-            }
-            touchedThisMerge.clear();
-        }
-
-        private void mergeInWord(int w, int left, int right, int merged) {
-            int[] symbols = words[w];
-            long count = wordCounts[w];
-            int[] out = null;
-            int written = 0;
-            int i = 0;
-            while (i < symbols.length) {
-                boolean match = i + 1 < symbols.length && symbols[i] == left && symbols[i + 1] == right;
-                if (!match) {
-                    if (out != null) {
-                        out[written] = symbols[i];
-                    }
-                    written++;
-                    i++;
-                    continue;
-                }
-                if (out == null) {
-                    out = Arrays.copyOf(symbols, symbols.length);
-                }
-                adjust(left, right, -count, w);
-                if (written > 0) {
-                    int before = out[written - 1];
-                    adjust(before, left, -count, w);
-                    adjust(before, merged, count, w);
-                }
-                if (i + 2 < symbols.length) {
-                    int after = symbols[i + 2];
-                    adjust(right, after, -count, w);
-                    adjust(merged, after, count, w);
-                }
-                out[written++] = merged;
-                i += 2;
-            }
-            if (out != null) {
-                words[w] = Arrays.copyOf(out, written);
-            }
-        }
-
-        private void adjust(int left, int right, long delta, int w) {
-            PairStats pair = pairStats(left, right);
-            if (!pair.touched) {
-                queue.remove(pair);
-                pair.touched = true;
-                touchedThisMerge.add(pair);
-            }
-            pair.count += delta;
-            if (delta > 0) {
-                pair.words.add(w);
-            }
-        }
-    }
-
-    /** A growable array of ints. */
-    private static final class IntList {
-        private int[] values;
-        private int size;
-
-        IntList(int capacity) {
-            values = new int[Math.max(1, capacity)];
-        }
-
-        void add(int value) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = value;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(values, size);
-        }
-    }
 }

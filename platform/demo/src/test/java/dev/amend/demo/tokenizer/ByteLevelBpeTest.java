@@ -138,7 +138,7 @@ class ByteLevelBpeTest {
         long[] words = djl.encode(tricky).getWordIds();
         List<Long> expected = new ArrayList<>();
         long word = 0;
-        for (String piece : ByteLevelBpe.preTokenize(tricky)) {
+        for (String piece : PreTokenizer.preTokenize(tricky)) {
             // A pre-token's ids all carry its word index; merges never cross pre-tokens.
             int pieceIds = bpe.encode(piece).length;
             for (int i = 0; i < pieceIds; i++) {
@@ -147,7 +147,7 @@ class ByteLevelBpeTest {
             word++;
         }
         assertEquals(expected, Arrays.stream(words).boxed().toList());
-        assertEquals(tricky, String.join("", ByteLevelBpe.preTokenize(tricky)));
+        assertEquals(tricky, String.join("", PreTokenizer.preTokenize(tricky)));
     }
 
     @Test
@@ -161,7 +161,7 @@ class ByteLevelBpeTest {
     @Test
     void frequentWordsBecomeSingleTokens() {
         for (String word : List.of(" capital", " of", " is", "The")) {
-            int id = bpe.vocab().get(ByteLevelBpe.toByteSymbols(word));
+            int id = bpe.vocab().get(ByteSymbols.of(word));
             assertArrayEquals(new int[] {id}, bpe.encode(word), word);
             assertArrayEquals(new int[] {id}, djlIds(word), word);
         }
@@ -254,8 +254,8 @@ class ByteLevelBpeTest {
         Map<String, Long> wordCounts = new HashMap<>();
         for (String text : texts) {
             for (String part : text.split("<\\|endoftext\\|>", -1)) {
-                for (String piece : ByteLevelBpe.preTokenize(part)) {
-                    wordCounts.merge(ByteLevelBpe.toByteSymbols(piece), 1L, Long::sum);
+                for (String piece : PreTokenizer.preTokenize(part)) {
+                    wordCounts.merge(ByteSymbols.of(piece), 1L, Long::sum);
                 }
             }
         }

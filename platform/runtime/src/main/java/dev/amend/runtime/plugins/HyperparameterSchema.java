@@ -38,7 +38,7 @@ final class HyperparameterSchema {
                     defaults = HyperparameterBinder.toMap(r);
                 }
             } catch (RuntimeException | LinkageError e) {
-                problem[0] = "defaults for " + arch.family() + " failed: " + PluginCatalog.describe(e);
+                problem[0] = "defaults for " + arch.family() + " failed: " + FailureText.of(e);
             }
         }
         List<HyperparameterInfo> out = new ArrayList<>();

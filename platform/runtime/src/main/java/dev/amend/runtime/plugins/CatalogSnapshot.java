@@ -1,0 +1,116 @@
+package dev.amend.runtime.plugins;
+
+import dev.amend.runtime.editing.EditorRegistry;
+import dev.amend.spi.EvaluatorProvider;
+import dev.amend.spi.MethodProvider;
+import dev.amend.spi.model.ModelArchitecture;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The methods served at one moment, with the jar that owns each plugin method.
+ *
+ * @param registry the class path's methods and the loaded jars'
+ * @param owners   "editor:name" or "evaluator:name" → the jar providing it (class-path methods are absent)
+ */
+record CatalogSnapshot(EditorRegistry registry, Map<String, PluginJar> owners) {
+    private static final Logger LOG = LoggerFactory.getLogger(CatalogSnapshot.class);
+
+    /** Returns the class path's methods followed by those of the LOADED jars (the first provider of a name wins). */
+    static CatalogSnapshot of(EditorRegistry classPath, Iterable<PluginJar> jars) {
+        Map<String, MethodProvider<?>> editors = new LinkedHashMap<>(classPath.editors());
+        Map<String, EvaluatorProvider> evaluators = new LinkedHashMap<>(classPath.evaluators());
+        Map<String, PluginJar> owners = new HashMap<>();
+        for (PluginJar j : jars) {
+            if (j.status != PluginInfo.Status.LOADED) {
+                continue;
+            }
+            j.editors.forEach((k, v) -> {
+                if (editors.putIfAbsent(k, v) == null) {
+                    owners.put("editor:" + k, j);
+                }
+            });
+            j.evaluators.forEach((k, v) -> {
+                if (evaluators.putIfAbsent(k, v) == null) {
+                    owners.put("evaluator:" + k, j);
+                }
+            });
+        }
+        return new CatalogSnapshot(EditorRegistry.of(editors, evaluators), Map.copyOf(owners));
+    }
+
+    /** Returns the editors with their hyperparameters and, when {@code arch} is given, its defaults. */
+    List<MethodInfo> editorInfos(ModelArchitecture arch) {
+        List<MethodInfo> out = new ArrayList<>();
+        for (Map.Entry<String, MethodProvider<?>> e : registry.editors().entrySet()) {
+            MethodProvider<?> p = e.getValue();
+            try {
+                String[] problem = new String[1];
+                List<MethodInfo.HyperparameterInfo> schema = HyperparameterSchema.of(p, arch, problem);
+                if (problem[0] != null) {
+                    LOG.warn("editor {}: {}", e.getKey(), problem[0]);
+                }
+                out.add(new MethodInfo(e.getKey(), "editor", p.version(), origin(e.getKey(), true), p.description(),
+                        null, schema));
+            } catch (RuntimeException | LinkageError ex) {
+                LOG.warn("editor {} cannot be described: {}", e.getKey(), FailureText.of(ex));
+            }
+        }
+        return out;
+    }
+
+    /** Returns the evaluators with their protocols. */
+    List<MethodInfo> evaluatorInfos() {
+        List<MethodInfo> out = new ArrayList<>();
+        for (Map.Entry<String, EvaluatorProvider> e : registry.evaluators().entrySet()) {
+            EvaluatorProvider p = e.getValue();
+            try {
+                out.add(new MethodInfo(e.getKey(), "evaluator", p.version(), origin(e.getKey(), false),
+                        "scores with protocol " + p.protocol(), p.protocol(), List.of()));
+            } catch (RuntimeException | LinkageError ex) {
+                LOG.warn("evaluator {} cannot be described: {}", e.getKey(), FailureText.of(ex));
+            }
+        }
+        return out;
+    }
+
+    /** Returns the jars behind {@code name} (each part of a composite name such as a decorator's a+b). */
+    List<PluginJar> owners(String name, boolean editor) {
+        Set<PluginJar> out = new LinkedHashSet<>();
+        for (String part : parts(name)) {
+            PluginJar j = owners.get((editor ? "editor:" : "evaluator:") + part);
+            if (j != null) {
+                out.add(j);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Returns where {@code name} comes from: classpath, plugin:file.jar, or both parts' origins joined by +. */
+    String origin(String name, boolean editor) {
+        Set<String> origins = new LinkedHashSet<>();
+        for (String part : parts(name)) {
+            PluginJar j = owners.get((editor ? "editor:" : "evaluator:") + part);
+            origins.add(j == null ? PluginCatalog.CLASSPATH : j.origin());
+        }
+        return String.join("+", origins);
+    }
+
+    private static List<String> parts(String name) {
+        List<String> out = new ArrayList<>();
+        String lower = name.toLowerCase(Locale.ROOT);
+        out.add(lower);
+        if (lower.contains("+")) {
+            out.addAll(List.of(lower.split("\\+")));
+        }
+        return out;
+    }
+}
