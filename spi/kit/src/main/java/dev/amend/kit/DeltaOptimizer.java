@@ -33,14 +33,25 @@ public final class DeltaOptimizer {
      * @param clampNormFactor ‖δ‖ is kept at most this times ‖v₀‖ [clamp_norm_factor]
      * @param klFactor        weight of the KL term [kl_factor]
      * @param earlyStopLoss   stop once the total loss is below this (ROME: 5e-2)
+     * @param lossLayer       the block after which the target NLL is read [v_loss_layer]: the residual stream
+     *                        leaving it goes through the model's final norm and head, as MEMIT's
+     *                        {@code compute_z} does (the layer used is the larger of this and the edited layer);
+     *                        -1 reads the model's own logits (ROME's {@code compute_v}, and the same as the last
+     *                        layer). The KL term always reads the model's logits.
      */
     public record Settings(int steps, double lr, double weightDecay, double clampNormFactor, double klFactor,
-                           double earlyStopLoss) {
+                           double earlyStopLoss, int lossLayer) {
         /** Checks the values. */
         public Settings {
-            if (steps < 1 || lr <= 0 || weightDecay < 0 || clampNormFactor <= 0 || klFactor < 0) {
+            if (steps < 1 || lr <= 0 || weightDecay < 0 || clampNormFactor <= 0 || klFactor < 0 || lossLayer < -1) {
                 throw new InvalidRequestException("delta optimisation settings out of range: " + this);
             }
+        }
+
+        /** Settings that read the target NLL from the model's logits. */
+        public Settings(int steps, double lr, double weightDecay, double clampNormFactor, double klFactor,
+                        double earlyStopLoss) {
+            this(steps, lr, weightDecay, clampNormFactor, klFactor, earlyStopLoss, -1);
         }
     }
 
@@ -52,11 +63,27 @@ public final class DeltaOptimizer {
      * @param targetStart   index of the first target token in {@code tokens} (targets are predicted from
      *                      the logits one position earlier); -1 for a KL row
      * @param targetIds     the target ids (empty for a KL row)
+     * @param klPosition    for a KL row, the token whose next-token distribution is kept close to the initial one;
+     *                      -1 for a rewriting row
      */
-    public record Row(int[] tokens, int deltaPosition, int targetStart, int[] targetIds) {
+    public record Row(int[] tokens, int deltaPosition, int targetStart, int[] targetIds, int klPosition) {
+        /** A row whose KL term, if it is a KL row, reads the distribution after its last token. */
+        public Row(int[] tokens, int deltaPosition, int targetStart, int[] targetIds) {
+            this(tokens, deltaPosition, targetStart, targetIds, targetStart < 0 ? tokens.length - 1 : -1);
+        }
+
         /** Returns a KL row: the distribution after its last token is kept close to the initial one. */
         public static Row kl(int[] tokens, int deltaPosition) {
-            return new Row(tokens, deltaPosition, -1, new int[0]);
+            return kl(tokens, deltaPosition, tokens.length - 1);
+        }
+
+        /** Returns a KL row whose distribution after token {@code readPosition} is kept close to the initial one. */
+        public static Row kl(int[] tokens, int deltaPosition, int readPosition) {
+            if (readPosition < 0 || readPosition >= tokens.length) {
+                throw new IllegalArgumentException("KL position " + readPosition + " outside a row of " + tokens.length
+                        + " tokens");
+            }
+            return new Row(tokens, deltaPosition, -1, new int[0], readPosition);
         }
 
         /** Returns a rewriting row for {@code prompt} ids followed by {@code target} ids. */
@@ -64,7 +91,7 @@ public final class DeltaOptimizer {
             int[] t = new int[prompt.length + target.length - 1];
             System.arraycopy(prompt, 0, t, 0, prompt.length);
             System.arraycopy(target, 0, t, prompt.length, target.length - 1);
-            return new Row(t, deltaPosition, prompt.length, target.clone());
+            return new Row(t, deltaPosition, prompt.length, target.clone(), -1);
         }
 
         /** Returns true for a KL row. */
@@ -177,6 +204,7 @@ public final class DeltaOptimizer {
             t = Math.max(t, s.length);
         }
         int v = model.architecture().vocabSize();
+        int lossLayer = lossLayer(model, problem, settings);
         try (NDManager nd = model.manager().newSubManager()) {
             // gather weights for the NLL over target positions, and a selection matrix for KL rows
             long[] gatherIds = new long[b * t];
@@ -208,7 +236,7 @@ public final class DeltaOptimizer {
                 float[] sel = new float[klRows.size() * b * t];
                 for (int k = 0; k < klRows.size(); k++) {
                     int row = klRows.get(k);
-                    sel[k * b * t + row * t + rows.get(row).tokens().length - 1] = 1f;
+                    sel[k * b * t + row * t + rows.get(row).klPosition()] = 1f;
                 }
                 klSelect = nd.create(sel, new Shape(klRows.size(), (long) b * t));
             }
@@ -243,12 +271,16 @@ public final class DeltaOptimizer {
             double[] m2 = new double[d];
             List<Double> losses = new ArrayList<>();
             double nllValue = Double.NaN;
+            int updates = 0;
             int step = 0;
             for (; step < settings.steps(); step++) {
                 NDArray deltaArray = nd.create(Vectors.toFloats(delta));
                 deltaArray.setRequiresGradient(true);
                 ForwardRequest.Builder req = ForwardRequest.builder(tokens).gradients(true)
                         .capture(problem.layer(), problem.site());
+                if (lossLayer >= 0) {
+                    req.capture(lossLayer, Site.LAYER_OUTPUT);
+                }
                 if (lower != null) {
                     req.resume(problem.layer(), lower);
                 }
@@ -281,7 +313,10 @@ public final class DeltaOptimizer {
                         // v₀ includes δ = 0 and the fixed vectors at that position, which is the value before this δ
                     }
                     NDArray logp = res.logits().logSoftmax(-1).reshape((long) b * t, v);   // [B*T, V]
-                    NDArray nll = logp.gather(gather, 1).mul(weight).sum().neg();
+                    NDArray targetLogp = lossLayer < 0 ? logp                                // [B*T, V]
+                            : model.logits(res.capture(lossLayer, Site.LAYER_OUTPUT)).logSoftmax(-1)
+                                    .reshape((long) b * t, v);
+                    NDArray nll = targetLogp.gather(gather, 1).mul(weight).sum().neg();
                     NDArray loss = nll;
                     if (klSelect != null) {
                         NDArray klLogp = klSelect.matMul(logp);                            // [K, V]
@@ -318,6 +353,7 @@ public final class DeltaOptimizer {
                     break; // as in ROME, the last iteration only measures
                 }
                 adam(delta, grad, m1, m2, step + 1, settings.lr());
+                updates++;
                 double maxNorm = settings.clampNormFactor() * Math.sqrt(Vectors.dot(initial, initial));
                 double norm = Math.sqrt(Vectors.dot(delta, delta));
                 if (norm > maxNorm) {
@@ -326,12 +362,31 @@ public final class DeltaOptimizer {
                     }
                 }
             }
+            if (nonFinite && updates == 0) {
+                throw new InvalidRequestException("the value optimisation found no finite step: "
+                        + (losses.isEmpty() ? "the loss" : "the gradient") + " is not finite at δ = 0 (the model's "
+                        + "outputs overflow for this prompt); check the model's weights and the request");
+            }
             if (nonFinite) {
                 delta = lastFinite; // the last δ whose loss was measured finite
             }
             return new Outcome(delta, initial, losses, nllValue, Math.min(step + 1, settings.steps()),
                     (System.nanoTime() - start) / 1e9, lower != null, nonFinite);
         }
+    }
+
+    /**
+     * Returns the block whose output the target NLL reads through the final norm and head, or -1 for the model's
+     * logits (no loss layer, or the last block, where both are the same).
+     */
+    private static int lossLayer(EditableModel model, Problem problem, Settings settings) {
+        int last = model.architecture().layers() - 1;
+        if (settings.lossLayer() > last) {
+            throw new InvalidRequestException("v_loss_layer " + settings.lossLayer() + " does not exist: the model has "
+                    + "layers 0.." + last + " (-1 reads the model's logits)");
+        }
+        int layer = settings.lossLayer() < 0 ? last : Math.max(settings.lossLayer(), problem.layer());
+        return layer == last ? -1 : layer;
     }
 
     private static boolean allFinite(float[] g) {

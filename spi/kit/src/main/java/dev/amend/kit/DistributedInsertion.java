@@ -14,6 +14,7 @@ import dev.amend.spi.model.ForwardRequest;
 import dev.amend.spi.model.ForwardResult;
 import dev.amend.spi.model.Site;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ public final class DistributedInsertion {
      * @param layers         edit layers, ascending
      * @param locator        which token's key is edited
      * @param delta          the target optimisation settings
-     * @param templateParams pairs [length, count] of generated context prefixes
+     * @param templateParams pairs [length, count] of generated context prefixes (MEMIT's starters)
      * @param preservePromptTokens also solve at the keys of every other token of the rewriting prompts (each
      *                       request's prompt in every context template, followed by its target) with a zero
      *                       residual (Amend's extension: the target was optimised with only the located token
@@ -49,13 +50,24 @@ public final class DistributedInsertion {
      * @param passes         times the layer loop runs (Amend's extension; 1 as published): each later pass
      *                       inserts what is left of the residual, measured on the model updated so far, and adds to
      *                       each layer's delta
+     * @param templates      the context templates in their groups, or null to generate them from
+     *                       {@code templateParams}
+     * @param klAtLastToken  the KL term reads the distribution after the KL prompt's last token (Amend's
+     *                       extension) instead of at the subject's last token (see {@link ValueTargets})
      */
     public record Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
-                           List<List<Integer>> templateParams, boolean preservePromptTokens, int passes) {
+                           List<List<Integer>> templateParams, boolean preservePromptTokens, int passes,
+                           TemplateGroups templates, boolean klAtLastToken) {
         /** Settings of MEMIT as published: no preserved prompt tokens, one pass. */
         public Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
                         List<List<Integer>> templateParams) {
             this(layers, locator, delta, templateParams, false, 1);
+        }
+
+        /** Settings with generated templates and the KL term read as the reference reads it. */
+        public Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
+                        List<List<Integer>> templateParams, boolean preservePromptTokens, int passes) {
+            this(layers, locator, delta, templateParams, preservePromptTokens, passes, null, false);
         }
 
         /** Copies the lists and checks the layers are ascending. */
@@ -73,6 +85,11 @@ public final class DistributedInsertion {
                     throw new InvalidRequestException("edit layers must be ascending and distinct, got " + layers);
                 }
             }
+        }
+
+        /** Returns the templates: the given ones, or MEMIT's generated with {@code seed}. */
+        public TemplateGroups templates(EditableModel model, long seed) {
+            return templates != null ? templates : ContextTemplates.memit(model, templateParams, seed);
         }
     }
 
@@ -100,15 +117,9 @@ public final class DistributedInsertion {
     private DistributedInsertion() {
     }
 
-    /** Returns the context templates for {@code templateParams}, seeded by {@code seed}, bare prompt first. */
+    /** Returns MEMIT's context templates for {@code templateParams}, seeded by {@code seed}, bare prompt first. */
     public static List<String> templates(EditableModel model, List<List<Integer>> templateParams, long seed) {
-        List<String> templates = new ArrayList<>(List.of("{}"));
-        long s = seed;
-        for (List<Integer> lp : templateParams) {
-            templates.addAll(ContextTemplates.generate(model, lp.get(1), lp.get(0), s).subList(1, lp.get(1) + 1));
-            s += 1000;
-        }
-        return List.copyOf(templates);
+        return ContextTemplates.memit(model, templateParams, seed).flat();
     }
 
     /** Runs the insertion of {@code requests} with {@code solver}; the model is unchanged afterwards. */
@@ -119,18 +130,22 @@ public final class DistributedInsertion {
         int d = model.architecture().hiddenSize();
         int dff = model.architecture().intermediateSize();
         int zLayer = s.layers().get(s.layers().size() - 1);
-        List<String> templates = templates(model, s.templateParams(), ctx.seed());
+        TemplateGroups groups = s.templates(model, ctx.seed());
+        List<String> templates = groups.flat();
         // targets on the residual stream after the last edit layer
         double[][] z = new double[n][];
         List<Object> losses = new ArrayList<>();
+        int nonFinite = 0;
         for (int i = 0; i < n; i++) {
             ctx.checkCancelled();
             ctx.progress().progress("targets", i, n);
             DeltaOptimizer.Outcome o = DeltaOptimizer.optimise(model, ValueTargets.problem(model, requests.get(i),
-                    templates, s.locator(), zLayer, Site.LAYER_OUTPUT), s.delta());
+                    templates, s.locator(), zLayer, Site.LAYER_OUTPUT, s.klAtLastToken()), s.delta());
             z[i] = o.target();
+            nonFinite += o.stoppedOnNonFinite() ? 1 : 0;
             losses.add(Map.of("subject", requests.get(i).subject(), "first", o.losses().get(0),
-                    "last", o.losses().get(o.losses().size() - 1), "steps", o.steps()));
+                    "last", o.losses().get(o.losses().size() - 1), "steps", o.steps(),
+                    "stopped_on_non_finite", o.stoppedOnNonFinite()));
         }
         ctx.progress().progress("targets", n, n);
         long t1 = System.nanoTime();
@@ -167,17 +182,18 @@ public final class DistributedInsertion {
                     int i = step % s.layers().size();
                     int layer = s.layers().get(i);
                     EditPoint point = model.architecture().editPoint(layer);
-                    // keys of this layer over all templates, and in the same passes the current output of the last
-                    // edit layer; template 0 is the bare prompt, where the target z was set
-                    KeyCollector.Collected keys = KeyCollector.collect(model, layer, requests, templates, s.locator(),
+                    // keys of this layer over all templates (averaged per group, then over the groups), and in the
+                    // same passes the current output of the last edit layer, read at the bare prompt
+                    KeyCollector.Collected keys = KeyCollector.collect(model, layer, requests, groups, s.locator(),
                             zLayer, Site.LAYER_OUTPUT);
+                    double[][] current = bareOutputs(model, requests, templates, keys, s.locator(), zLayer);
                     double[] k = new double[dff * n];
                     double[] r = new double[d * n];
                     int left = s.layers().size() - i;
                     double norm = 0;
                     for (int j = 0; j < n; j++) {
                         double[] kj = keys.meanKey(j);
-                        double[] cur = keys.values()[j][0];
+                        double[] cur = current[j];
                         for (int a = 0; a < dff; a++) {
                             k[a * n + j] = kj[a];
                         }
@@ -243,10 +259,29 @@ public final class DistributedInsertion {
         meta.put("insertion_passes", s.passes());
         meta.put("mean_residual_norm_after_insertion", residualAfter);
         meta.put("optimisation", losses);
+        meta.put("non_finite_steps", nonFinite);
+        meta.put("context_template_groups", Arrays.stream(groups.sizes()).boxed().toList());
         meta.put("mean_residual_norm_per_layer", residualNorms);
         meta.put("seconds_optimisation", (t1 - t0) / 1e9);
         meta.put("seconds_insertion", (t2 - t1) / 1e9);
         return new Result(deltas, templates, keysByLayer, promptKeysByLayer, meta);
+    }
+
+    /**
+     * Returns each request's current output of block {@code zLayer} at its located token in the bare prompt, where
+     * MEMIT measures what is left of the residual: from {@code collected} when a template is {@code "{}"}, else
+     * from a pass of its own.
+     */
+    private static double[][] bareOutputs(EditableModel model, List<EditRequest> requests, List<String> templates,
+                                          KeyCollector.Collected collected, Locator locator, int zLayer) {
+        int bare = templates.indexOf("{}");
+        KeyCollector.Collected source = bare >= 0 ? collected
+                : KeyCollector.collect(model, zLayer, requests, List.of("{}"), locator, zLayer, Site.LAYER_OUTPUT);
+        double[][] out = new double[requests.size()][];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = source.values()[j][Math.max(bare, 0)];
+        }
+        return out;
     }
 
     /** Returns the vectors {@code v} (each of length {@code rows}) as the columns of a row-major [rows, v.length]. */

@@ -702,6 +702,16 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         }
     }
 
+    /** Returns the final norm and head applied to {@code hidden} [B, T, d]: logits [B, T, V]. */
+    @Override
+    public NDArray logits(NDArray hidden) {
+        if (hidden.getShape().dimension() != 3 || hidden.getShape().get(2) != config.hiddenSize()) {
+            throw new InvalidRequestException("a residual stream has shape [B, T, " + config.hiddenSize() + "], got "
+                    + hidden.getShape());
+        }
+        return head(hidden);
+    }
+
     /** Frees the weights. */
     @Override
     public void close() {
