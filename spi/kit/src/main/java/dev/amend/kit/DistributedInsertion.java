@@ -87,6 +87,15 @@ public final class DistributedInsertion {
             }
         }
 
+        /** Returns the settings {@code h} gives. */
+        public static Settings of(InsertionHyperparameters h) {
+            return new Settings(h.layers(), Locators.named(h.factToken()),
+                    new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(), h.clampNormFactor(),
+                            h.klFactor(), h.earlyStopLoss(), h.vLossLayer()),
+                    h.contextTemplateLengthParams(), h.preservePromptTokens(), h.insertionPasses(),
+                    h.contextTemplates().isEmpty() ? null : new TemplateGroups(h.contextTemplates()), h.klAtLastToken());
+        }
+
         /** Returns the templates: the given ones, or MEMIT's generated with {@code seed}. */
         public TemplateGroups templates(EditableModel model, long seed) {
             return templates != null ? templates : ContextTemplates.memit(model, templateParams, seed);
