@@ -102,17 +102,10 @@ public final class KeyCollector {
 
     private static void gather(NDArray a, int rows, int from, List<Integer> positions, double[][][] into,
                                int templates) {
-        long t = a.getShape().get(1);
-        int dim = (int) a.getShape().get(2);
-        float[] all = a.toFloatArray();
+        TokenVectors v = TokenVectors.of(a);
         for (int b = 0; b < rows; b++) {
             int idx = from + b;
-            double[] v = new double[dim];
-            int base = (int) ((b * t + positions.get(idx)) * dim);
-            for (int i = 0; i < dim; i++) {
-                v[i] = all[base + i];
-            }
-            into[idx / templates][idx % templates] = v;
+            into[idx / templates][idx % templates] = v.vector(b, positions.get(idx));
         }
     }
 
