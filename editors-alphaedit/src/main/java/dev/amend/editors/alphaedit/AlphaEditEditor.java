@@ -2,7 +2,7 @@ package dev.amend.editors.alphaedit;
 
 import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.LayerStatistics;
-import dev.amend.kit.linalg.LeastSquares;
+import dev.amend.kit.linalg.ProjectedLeastSquares;
 import dev.amend.kit.linalg.NullSpaceProjector;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.Editor;
@@ -56,8 +56,9 @@ final class AlphaEditEditor implements Editor, KeyValueInsertion {
         Map<Integer, double[]> previous = PreviousKeys.projectedGram(ctx.history(), projectors);
         long t1 = System.nanoTime();
         int d = model.architecture().hiddenSize();
-        DistributedInsertion.LayerSolver solver = (layer, keys, residuals, n) -> LeastSquares.alphaEditProjected(
-                projectors.get(layer), keys, residuals, previous.get(layer), d, n, h.l2());
+        DistributedInsertion.LayerSolver solver = (layer, keys, residuals, n) ->
+                ProjectedLeastSquares.alphaEditProjected(projectors.get(layer), keys, residuals, previous.get(layer),
+                        d, n, h.l2());
         DistributedInsertion.Result r = sequences != null
                 ? DistributedInsertion.insertAtPositions(model, sequences, ctx, h.layers(), solver)
                 : DistributedInsertion.run(model, requests, ctx, DistributedInsertion.Settings.of(h), solver);

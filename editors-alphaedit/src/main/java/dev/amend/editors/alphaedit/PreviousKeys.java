@@ -1,6 +1,6 @@
 package dev.amend.editors.alphaedit;
 
-import dev.amend.kit.linalg.LeastSquares;
+import dev.amend.kit.linalg.ProjectedLeastSquares;
 import dev.amend.kit.linalg.NullSpaceProjector;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.edit.Edit;
@@ -77,14 +77,14 @@ final class PreviousKeys {
         return out;
     }
 
-    /** Adds the projected Gram matrix of the keys per layer in {@code keysByLayer} ("layer" → float[]) to {@code gram}. */
+    /** Adds the projected Gram matrix of the keys in {@code keysByLayer} ("layer" → float[]) to {@code gram}. */
     private static void accumulate(Map<Integer, double[]> gram, Map<Integer, NullSpaceProjector> projectors,
                                    Map<?, ?> keysByLayer) {
         projectors.forEach((layer, p) -> {
             if (keysByLayer.get(String.valueOf(layer)) instanceof float[] keys) {
                 int dff = p.dim();
-                LeastSquares.accumulateProjectedKeyGram(gram.computeIfAbsent(layer, l -> new double[dff * dff]), p,
-                        Vectors.toDoubles(keys), keys.length / dff);
+                double[] sum = gram.computeIfAbsent(layer, l -> new double[dff * dff]);
+                ProjectedLeastSquares.accumulateProjectedKeyGram(sum, p, Vectors.toDoubles(keys), keys.length / dff);
             }
         });
     }
