@@ -118,7 +118,8 @@ final class RomeEditor implements Editor {
 
     /** Returns the given templates as one list, or ROME's sampled from the start-of-text token. */
     private List<String> templates(EditableModel model, long seed) {
-        return h.contextTemplates().isEmpty() ? ContextTemplates.rome(model, h.contextTemplateLengthParams(), seed).flat()
+        return h.contextTemplates().isEmpty()
+                ? ContextTemplates.rome(model, h.contextTemplateLengthParams(), seed).flat()
                 : new TemplateGroups(h.contextTemplates()).flat();
     }
 
