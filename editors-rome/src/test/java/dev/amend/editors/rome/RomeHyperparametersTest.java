@@ -5,32 +5,31 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
+import dev.amend.demo.DemoModel;
+import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.hparams.InvalidHyperparametersException;
-import dev.amend.spi.model.EditPoint;
 import dev.amend.spi.model.ModelArchitecture;
-import dev.amend.spi.model.WeightLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * ROME's hyperparameters on the demo model's shape: its profile turns Amend's switches on, a reference or
+ * ROME's hyperparameters on the demo model: its profile turns Amend's switches on, a reference or
  * EasyEdit file gets the published algorithm unless it sets them, and context templates are checked.
  */
 class RomeHyperparametersTest {
-    static ModelArchitecture demo() {
-        List<EditPoint> points = new ArrayList<>();
-        for (int l = 0; l < 6; l++) {
-            points.add(new EditPoint(l, "transformer.h." + l + ".mlp.c_proj", "transformer.h." + l + ".mlp.c_proj.weight",
-                    WeightLayout.IN_OUT, 1024, 256));
+    static final ModelArchitecture DEMO;
+
+    static {
+        try (Transformer model = DemoModel.load(Device.cpu())) {
+            DEMO = model.architecture();
         }
-        return new ModelArchitecture("gpt2", 6, 256, 1024, 2048, 256, 1L, "float32", points);
     }
 
     static RomeHyperparameters bind(Map<String, ?> values) {
-        return HyperparameterBinder.bind(RomeHyperparameters.class, new RomeProvider().defaults(demo()), values, demo(),
+        return HyperparameterBinder.bind(RomeHyperparameters.class, new RomeProvider().defaults(DEMO), values, DEMO,
                 "test").value();
     }
 
