@@ -1,7 +1,6 @@
 package dev.amend.kit;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -12,13 +11,7 @@ import dev.amend.spi.model.EditableModel;
 import dev.amend.spi.model.ForwardRequest;
 import dev.amend.spi.model.ForwardResult;
 import dev.amend.spi.model.Site;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,9 +29,8 @@ import java.util.TreeSet;
  * first texts of the corpus in file order (all of them when the size exceeds the corpus, as there).
  *
  * <p>All layers are collected in the same forward passes, which stop after the last needed layer.
- * Results are cached on disk per model hash, layer, corpus hash, number of texts and number of tokens; a
- * cache file is written to a temporary name and renamed into place, so a killed run never leaves a half
- * file that is read later.
+ * Results are cached on disk per model hash, layer, corpus hash, number of texts and number of tokens
+ * (see {@code StatisticsCache}).
  */
 public final class LayerStatistics {
     /** Padded tokens per forward pass (at least one sequence). */
@@ -170,7 +162,7 @@ public final class LayerStatistics {
         for (int layer : new TreeSet<>(layers)) {
             model.architecture().editPoint(layer); // checks the range
             Moment cached = cacheDir == null ? null
-                    : read(cacheFile(cacheDir, model, layer, corpus, drawn), layer, model.manager());
+                    : StatisticsCache.read(cacheFile(cacheDir, model, layer, corpus, drawn), layer, model.manager());
             if (cached != null) {
                 out.put(layer, cached);
             } else {
@@ -181,7 +173,7 @@ public final class LayerStatistics {
             for (Moment m : compute(model, missing, drawn, progress)) {
                 out.put(m.layer(), m);
                 if (cacheDir != null) {
-                    write(cacheFile(cacheDir, model, m.layer(), corpus, drawn), m, model.manager());
+                    StatisticsCache.write(cacheFile(cacheDir, model, m.layer(), corpus, drawn), m, model.manager());
                 }
             }
         }
@@ -288,51 +280,5 @@ public final class LayerStatistics {
             Arrays.fill(m, b * t, b * t + batch.get(b).length, 1f);
         }
         return m;
-    }
-
-    private static Moment read(Path file, int layer, NDManager manager) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try (NDManager nd = manager.newSubManager(); InputStream in = Files.newInputStream(file)) {
-            NDList list = NDList.decode(nd, in);
-            NDArray c = list.get("second_moment");
-            NDArray count = list.get("tokens");
-            NDArray texts = list.get("texts");
-            if (c == null || count == null || texts == null) {
-                return null;
-            }
-            int dim = (int) c.getShape().get(0);
-            return new Moment(layer, dim, count.toLongArray()[0], c.toType(DataType.FLOAT64, false).toDoubleArray(),
-                    true, texts.toLongArray()[0]);
-        } catch (IOException | RuntimeException e) {
-            return null; // unreadable cache: computed again and overwritten
-        }
-    }
-
-    private static void write(Path file, Moment m, NDManager manager) {
-        try (NDManager nd = manager.newSubManager()) {
-            Files.createDirectories(file.getParent());
-            NDArray c = nd.create(m.secondMoment(), new Shape(m.dim(), m.dim())).toType(DataType.FLOAT32, false);
-            c.setName("second_moment");
-            NDArray count = nd.create(new long[] {m.tokens()});
-            count.setName("tokens");
-            NDArray texts = nd.create(new long[] {m.texts()});
-            texts.setName("texts");
-            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            try {
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    new NDList(c, count, texts).encode(out, NDList.Encoding.SAFETENSORS);
-                }
-                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.force(true);
-                }
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write layer statistics cache " + file, e);
-        }
     }
 }
