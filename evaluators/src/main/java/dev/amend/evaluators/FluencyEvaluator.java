@@ -15,13 +15,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * ROME's generation entropy: {@code fluency} is the mean, over greedy generations from each rewrite
- * prompt and paraphrase, of the weighted bigram/trigram entropy of the text (prompt included, as
- * ROME and EasyEdit decode it). Low values mean repetitive text.
+ * The weighted bigram/trigram entropy of greedy generations, ROME's n-gram entropy on Amend's own protocol:
+ * {@value #METRIC} is its mean over greedy continuations of {@link #DEFAULT_MAX_NEW_TOKENS} tokens from each
+ * rewrite prompt and paraphrase (prompt included in the text, as ROME and EasyEdit decode it). Low values mean
+ * repetitive text.
+ *
+ * <p>It is not ROME's fluency, which samples (top-k 5) up to 100 tokens from CounterFact's generation prompts;
+ * the two are not comparable. The same value is also reported under the older name {@value #LEGACY_METRIC}, so
+ * that clients reading that metric keep working.
  */
 public final class FluencyEvaluator implements Evaluator {
     /** The protocol tag of every score. */
     public static final String PROTOCOL = "ngram-entropy";
+    /** The metric: what it measures. */
+    public static final String METRIC = "greedy_ngram_entropy";
+    /** The metric's former name, still reported with the same value. */
+    public static final String LEGACY_METRIC = "fluency";
     /** New tokens generated per prompt unless the constructor says otherwise. */
     public static final int DEFAULT_MAX_NEW_TOKENS = 64;
 
@@ -52,7 +61,10 @@ public final class FluencyEvaluator implements Evaluator {
         return PROTOCOL;
     }
 
-    /** Returns {@code fluency}, the mean weighted n-gram entropy over all generations (left out when there are no cases). */
+    /**
+     * Returns {@value #METRIC}, the mean weighted n-gram entropy over all greedy generations, and the same value as
+     * {@value #LEGACY_METRIC} (both left out when there are no cases).
+     */
     @Override
     public List<Score> evaluate(EditableModel model, List<EvaluationCase> cases) {
         TextTokenizer tok = model.tokenizer();
@@ -67,7 +79,8 @@ public final class FluencyEvaluator implements Evaluator {
             }
         }
         List<Score> scores = new ArrayList<>();
-        fluency.reportTo(scores, "fluency", PROTOCOL);
+        fluency.reportTo(scores, METRIC, PROTOCOL);
+        fluency.reportTo(scores, LEGACY_METRIC, PROTOCOL);
         return scores;
     }
 

@@ -3,7 +3,10 @@ package dev.amend.evaluators;
 import dev.amend.spi.Evaluator;
 import dev.amend.spi.EvaluatorProvider;
 
-/** Registers ROME's n-gram entropy of greedy generations ({@code fluency}) with ServiceLoader. */
+/**
+ * Registers the n-gram entropy of greedy generations ({@code greedy_ngram_entropy}, also reported under its former
+ * name {@code fluency}) with ServiceLoader, under the name {@code fluency}.
+ */
 public final class FluencyProvider implements EvaluatorProvider {
     /** The evaluator's version. */
     public static final String VERSION = "1.0.0";

@@ -1,8 +1,11 @@
 package dev.amend.editors.alphaedit;
 
 import dev.amend.kit.InsertionChecks;
+import dev.amend.kit.InsertionHyperparameters;
 import dev.amend.spi.Hyperparameters;
+import dev.amend.kit.TemplateGroups;
 import dev.amend.spi.hparams.IgnoredKeys;
+import dev.amend.spi.hparams.Published;
 import dev.amend.spi.model.ModelArchitecture;
 import java.util.List;
 
@@ -18,8 +21,11 @@ import java.util.List;
  * @param klFactor                    weight of the KL term on "{subject} is a"
  * @param nullspaceThreshold          eigenvalues of C below this span the null space P projects onto
  * @param l2                          α: the ridge added to the projected system
- * @param mom2NSamples                tokens of the statistics corpus used for C
- * @param contextTemplateLengthParams pairs [length in tokens, count] of generated context prefixes
+ * @param mom2NSamples                texts of the statistics corpus used for C (the first ones; each its own
+ *                                    sequence cut to the model's context)
+ * @param contextTemplateLengthParams pairs [length in tokens, count] of context prefixes generated from MEMIT's
+ *                                    starter words, one template group per pair; ignored when context_templates is
+ *                                    given
  * @param rewriteModuleTmp            EasyEdit's module template; must name the MLP output projection
  * @param earlyStopLoss               stop the target optimisation below this loss
  * @param preservePromptTokens        Amend's extension (not in EasyEdit): solve also at the keys of every other
@@ -28,9 +34,18 @@ import java.util.List;
  *                                    as published
  * @param insertionPasses             Amend's extension (not in EasyEdit): times the layer loop runs; each later pass
  *                                    inserts what is left of the residual on the model updated so far (1 as published)
+ * @param vLossLayer                  the block whose output the target loss is read after (through the final norm
+ *                                    and head, as the reference's compute_z; the larger of this and the last edit
+ *                                    layer is used); -1 is the model's last block
+ * @param klAtLastToken               Amend's extension: the KL term reads the distribution after the last token of
+ *                                    "{subject} is a" instead of at the subject's last token, where the reference
+ *                                    code reads it. Off as published
+ * @param contextTemplates            the context templates to use instead of generated ones, in groups (the
+ *                                    reference's template cache, e.g. [["{}"], ["A text. {}", ...]]); a request's key
+ *                                    is the mean over the groups of each group's mean. Empty generates them
  */
 @IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
-    "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16", "v_loss_layer",
+    "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16",
     "max_length", "layer_selection", "mom2_adjustment", "mom2_update_weight", "batch_size"})
 public record AlphaEditHyperparameters(
         List<Integer> layers,
@@ -46,17 +61,28 @@ public record AlphaEditHyperparameters(
         List<List<Integer>> contextTemplateLengthParams,
         String rewriteModuleTmp,
         double earlyStopLoss,
-        boolean preservePromptTokens,
-        int insertionPasses) implements Hyperparameters {
+        @Published("false") boolean preservePromptTokens,
+        @Published("1") int insertionPasses,
+        int vLossLayer,
+        @Published("false") boolean klAtLastToken,
+        List<List<String>> contextTemplates) implements Hyperparameters, InsertionHyperparameters {
 
-    /** Values before any per-family profile: AlphaEdit's GPT-2 XL file. */
+    /** Values before any per-family profile: AlphaEdit's GPT-2 XL file, with MEMIT's templates (10, 5). */
     public static final AlphaEditHyperparameters BASE = new AlphaEditHyperparameters(List.of(13, 14, 15, 16, 17),
-            "subject_last", 20, 0.5, 0.5, 0.75, 0.0625, 2e-2, 10, 100_000, List.of(List.of(10, 10)), "", 5e-2, false, 1);
+            "subject_last", 20, 0.5, 0.5, 0.75, 0.0625, 2e-2, 10, 100_000, List.of(List.of(10, 5)), "", 5e-2, false, 1,
+            -1, false, List.of());
 
     @Override
     public List<String> problems(ModelArchitecture arch) {
         List<String> p = InsertionChecks.problems(arch, layers, vNumGradSteps, vLr, vWeightDecay, clampNormFactor,
                 klFactor, mom2NSamples, contextTemplateLengthParams, rewriteModuleTmp);
+        if (vLossLayer < -1 || vLossLayer >= arch.layers()) {
+            p.add("v_loss_layer " + vLossLayer + " does not exist: the model has layers 0.." + (arch.layers() - 1)
+                    + " (-1 is the last)");
+        }
+        if (!contextTemplates.isEmpty()) {
+            p.addAll(TemplateGroups.problems(contextTemplates));
+        }
         if (insertionPasses < 1 || insertionPasses > 10) {
             p.add("insertion_passes must be between 1 and 10, got " + insertionPasses);
         }

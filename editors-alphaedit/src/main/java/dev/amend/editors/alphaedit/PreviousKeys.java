@@ -1,6 +1,6 @@
 package dev.amend.editors.alphaedit;
 
-import dev.amend.kit.linalg.LeastSquares;
+import dev.amend.kit.linalg.ProjectedLeastSquares;
 import dev.amend.kit.linalg.NullSpaceProjector;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.edit.Edit;
@@ -12,7 +12,8 @@ import java.util.Map;
  * The accumulated Gram matrix of the AlphaEdit edits already applied, projected onto each layer's null space,
  * {@code P K_prev K_prevᵀ P}, rebuilt from the keys each edit stores in its metadata, so it persists with the edit
  * history and follows rollbacks: the edited keys and, for edits made with {@code preserve_prompt_tokens}, the keys
- * at the other tokens of their bare prompts. The last result is kept and extended by the new edits' projected keys
+ * at the other tokens of their bare prompts. Edits of a decorator over AlphaEdit ({@code anyedit+alphaedit}) count
+ * too: their AlphaEdit metadata is under {@code base_metadata} (one map, or a list of them for chunk-by-chunk edits). The last result is kept and extended by the new edits' projected keys
  * when the history only grew and the projectors are the same, so a sequential edit costs one small update here
  * instead of projecting the whole history again.
  */
@@ -38,20 +39,12 @@ final class PreviousKeys {
             cachedGram.forEach((l, g) -> gram.put(l, g.clone()));
         }
         for (Edit e : history.subList(from, history.size())) {
-            if (!e.method().equals("alphaedit")) {
-                continue;
-            }
-            for (String what : List.of(AlphaEditProvider.KEYS, AlphaEditProvider.PROMPT_KEYS)) {
-                if (!(e.metadata().get(what) instanceof Map<?, ?> m)) {
-                    continue;
-                }
-                projectors.forEach((layer, p) -> {
-                    if (m.get(String.valueOf(layer)) instanceof float[] keys) {
-                        int dff = p.dim();
-                        LeastSquares.accumulateProjectedKeyGram(gram.computeIfAbsent(layer, l -> new double[dff * dff]),
-                                p, Vectors.toDoubles(keys), keys.length / dff);
+            for (Map<?, ?> metadata : alphaEditMetadata(e)) {
+                for (String what : List.of(AlphaEditProvider.KEYS, AlphaEditProvider.PROMPT_KEYS)) {
+                    if (metadata.get(what) instanceof Map<?, ?> m) {
+                        accumulate(gram, projectors, m);
                     }
-                });
+                }
             }
         }
         cachedHistory = List.copyOf(history);
@@ -60,6 +53,40 @@ final class PreviousKeys {
         Map<Integer, double[]> out = new LinkedHashMap<>();
         gram.forEach((l, g) -> out.put(l, g.clone()));
         return out;
+    }
+
+    /**
+     * Returns the AlphaEdit metadata of {@code e}: its own for an {@code alphaedit} edit, its base's for a decorator
+     * over AlphaEdit (a method named {@code DECORATOR+alphaedit}), none otherwise.
+     */
+    static List<Map<?, ?>> alphaEditMetadata(Edit e) {
+        String method = e.method().toLowerCase(java.util.Locale.ROOT);
+        if (method.equals("alphaedit")) {
+            return List.of(e.metadata());
+        }
+        if (!method.endsWith("+alphaedit")) {
+            return List.of();
+        }
+        Object base = e.metadata().get("base_metadata");
+        List<Map<?, ?>> out = new java.util.ArrayList<>();
+        for (Object m : base instanceof List<?> l ? l : java.util.Collections.singletonList(base)) {
+            if (m instanceof Map<?, ?> map) {
+                out.add(map);
+            }
+        }
+        return out;
+    }
+
+    /** Adds the projected Gram matrix of the keys in {@code keysByLayer} ("layer" → float[]) to {@code gram}. */
+    private static void accumulate(Map<Integer, double[]> gram, Map<Integer, NullSpaceProjector> projectors,
+                                   Map<?, ?> keysByLayer) {
+        projectors.forEach((layer, p) -> {
+            if (keysByLayer.get(String.valueOf(layer)) instanceof float[] keys) {
+                int dff = p.dim();
+                double[] sum = gram.computeIfAbsent(layer, l -> new double[dff * dff]);
+                ProjectedLeastSquares.accumulateProjectedKeyGram(sum, p, Vectors.toDoubles(keys), keys.length / dff);
+            }
+        });
     }
 
     /** True when {@code projectors} are the very instances (same layers, same objects) the cache was built with. */

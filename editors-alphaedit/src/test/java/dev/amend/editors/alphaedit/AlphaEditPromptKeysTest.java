@@ -12,6 +12,7 @@ import dev.amend.spi.ProgressListener;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.model.ForwardRequest;
 import dev.amend.spi.model.ForwardResult;
 import dev.amend.spi.model.Site;
@@ -31,9 +32,9 @@ class AlphaEditPromptKeysTest {
         try (Transformer model = DemoModel.load(Device.cpu())) {
             AlphaEditProvider p = new AlphaEditProvider();
             AlphaEditHyperparameters d = p.defaults(model.architecture());
-            AlphaEditHyperparameters h = new AlphaEditHyperparameters(d.layers(), d.factToken(), 10, d.vLr(),
-                    d.vWeightDecay(), d.clampNormFactor(), d.klFactor(), d.nullspaceThreshold(), d.l2(),
-                    d.mom2NSamples(), List.of(List.of(5, 2)), d.rewriteModuleTmp(), d.earlyStopLoss(), true, 1);
+            AlphaEditHyperparameters h = HyperparameterBinder.bind(AlphaEditHyperparameters.class, d,
+                    Map.of("v_num_grad_steps", 10, "context_template_length_params", List.of(List.of(5, 2)),
+                            "preserve_prompt_tokens", true, "insertion_passes", 1), model.architecture(), "test").value();
             EditContext ctx = new EditContext(3, ProgressListener.NONE, () -> false, AmendDirs.cache(),
                     DemoModel.statisticsCorpus(), List.of());
             EditRequest first = EditRequest.of("The capital of {} is", "France", " Rome");

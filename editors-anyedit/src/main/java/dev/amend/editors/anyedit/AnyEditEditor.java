@@ -1,6 +1,7 @@
 package dev.amend.editors.anyedit;
 
 import dev.amend.kit.DeltaOptimizer;
+import dev.amend.kit.TargetTokens;
 import dev.amend.kit.WeightSnapshot;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.Editor;
@@ -23,15 +24,16 @@ import java.util.Map;
 
 /**
  * AnyEdit over a base editor. The target of each request is cut into chunks; chunk j is written at the
- * key token just before it (the last token of the prompt and the earlier chunks).
+ * key token just before it (the last token of the prompt and the target before the chunk; with overlapping
+ * windows a chunk starts inside the one before, as in AnyEdit's code).
  *
  * <ul>
  * <li><b>Joint</b> (the base offers {@link KeyValueInsertion}): δ_j on the residual stream after the
- * base's last edit layer is optimised so the model emits chunk j after the prompt and chunks 0..j−1,
+ * base's last edit layer is optimised so the model emits chunk j after the prompt and the target before it,
  * with δ_0..δ_{j−1} added at their own key tokens and held fixed; then all chunk values go into one
  * update of the base method, the other tokens of the sequence as preserved keys.</li>
  * <li><b>Sequential</b> (any other editor): one base edit per chunk, prompt = the request's prompt and
- * the earlier chunks, target = the chunk, subject = the last word before the chunk (so the subject's
+ * the target before the chunk, target = the chunk, subject = the last word before the chunk (so the subject's
  * last token is the key token); each chunk edit is applied while the next is computed, and the weights
  * they touched are restored exactly (from snapshots taken before the first change) before returning.</li>
  * </ul>
@@ -70,11 +72,12 @@ final class AnyEditEditor implements Editor {
         return joint() ? editJointly(model, requests, plans, ctx) : editSequentially(model, requests, plans, ctx);
     }
 
-    /** A request with its prompt ids, target ids and chunks. */
-    private record Planned(EditRequest request, String prompt, int[] promptIds, int[] targetIds, List<Chunk> chunks) {
+    /** A request with its prompt ids, target tokens and chunks. */
+    private record Planned(EditRequest request, String prompt, int[] promptIds, TargetTokens target,
+                           List<Chunk> chunks) {
         int[] full() {
-            int[] all = Arrays.copyOf(promptIds, promptIds.length + targetIds.length);
-            System.arraycopy(targetIds, 0, all, promptIds.length, targetIds.length);
+            int[] all = Arrays.copyOf(promptIds, promptIds.length + target.size());
+            System.arraycopy(target.ids(), 0, all, promptIds.length, target.size());
             return all;
         }
     }
@@ -82,15 +85,15 @@ final class AnyEditEditor implements Editor {
     private Planned plan(EditableModel model, EditRequest r) {
         String prompt = r.filledPrompt();
         int[] promptIds = model.tokenizer().encode(prompt, true);
-        int[] targetIds = model.tokenizer().encodeContinuation(prompt, r.target());
+        TargetTokens target = TargetTokens.of(model.tokenizer(), prompt, r.target());
         int ctxLen = model.architecture().maxContext();
-        if (promptIds.length + targetIds.length > ctxLen) {
+        if (promptIds.length + target.size() > ctxLen) {
             throw new InvalidRequestException("the prompt (" + promptIds.length + " tokens) and the target ("
-                    + targetIds.length + " tokens) are longer than the model's context of " + ctxLen
+                    + target.size() + " tokens) are longer than the model's context of " + ctxLen
                     + " tokens: shorten the target");
         }
         List<Chunk> chunks = h.newChunker().chunk(model.tokenizer(), prompt, r.target());
-        return new Planned(r, prompt, promptIds, targetIds, chunks);
+        return new Planned(r, prompt, promptIds, target, chunks);
     }
 
     // ------------------------------------------------------------------------------------------ joint
@@ -100,7 +103,8 @@ final class AnyEditEditor implements Editor {
         int layer = kv.valueLayer();
         long t0 = System.nanoTime();
         DeltaOptimizer.Settings settings = new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
-                h.clampNormFactor(), 0, h.earlyStopLoss());
+                h.clampNormFactor(), 0, h.earlyStopLoss(), h.vLossLayer());
+        int nonFinite = 0;
         List<KeyValueInsertion.Sequence> sequences = new ArrayList<>();
         List<Map<String, Object>> chunkInfo = new ArrayList<>();
         int total = plans.stream().mapToInt(p -> p.chunks().size()).sum();
@@ -126,6 +130,7 @@ final class AnyEditEditor implements Editor {
                 values[j] = o.target();
                 fixed.add(new DeltaOptimizer.Fixed(o.delta(), new int[] {keyPos}));
                 chunkInfo.add(chunkRecord(c, keyPos, o));
+                nonFinite += o.stoppedOnNonFinite() ? 1 : 0;
             }
             sequences.add(new KeyValueInsertion.Sequence(full, positions, values, h.preserveOthers()));
         }
@@ -139,6 +144,7 @@ final class AnyEditEditor implements Editor {
         meta.put("value_layer", layer);
         meta.put("chunker", h.newChunker().toString());
         meta.put("chunks", chunkInfo);
+        meta.put("non_finite_steps", nonFinite);
         meta.put("seconds_optimisation", (t1 - t0) / 1e9);
         meta.put("seconds_insertion", (t2 - t1) / 1e9);
         meta.put("base_metadata", inner.metadata());
@@ -153,6 +159,7 @@ final class AnyEditEditor implements Editor {
         m.put("loss_first", o.losses().isEmpty() ? Double.NaN : o.losses().get(0));
         m.put("loss_last", o.losses().isEmpty() ? Double.NaN : o.losses().get(o.losses().size() - 1));
         m.put("steps", o.steps());
+        m.put("stopped_on_non_finite", o.stoppedOnNonFinite());
         m.put("delta_norm", Vectors.norm(o.delta()));
         return m;
     }
@@ -167,15 +174,16 @@ final class AnyEditEditor implements Editor {
         java.util.Set<String> saved = new java.util.HashSet<>();
         List<Map<String, Object>> chunkInfo = new ArrayList<>();
         List<String> templates = new ArrayList<>();
-        int total = plans.stream().mapToInt(p -> withoutBlankChunks(p.chunks()).size()).sum();
+        int total = plans.stream().mapToInt(p -> withoutBlankChunks(p.target(), p.chunks()).size()).sum();
         int done = 0;
         try {
             for (Planned p : plans) {
-                StringBuilder before = new StringBuilder(p.prompt());
-                for (Chunk c : withoutBlankChunks(p.chunks())) {
+                for (Chunk c : withoutBlankChunks(p.target(), p.chunks())) {
                     ctx.checkCancelled();
                     ctx.progress().progress("anyedit chunk edits", done, total);
-                    EditRequest chunkRequest = chunkRequest(before.toString(), c.text());
+                    // the prompt and the target up to the chunk (an overlapping window starts inside the one before)
+                    EditRequest chunkRequest = chunkRequest(p.prompt() + p.target().textBefore(c.tokenStart()),
+                            c.text());
                     Edit e = base.computeEdit(model, List.of(chunkRequest), ctx.withSeed(ctx.seed() + done));
                     List<String> fresh = new ArrayList<>();
                     for (WeightDelta d : e.deltas()) {
@@ -194,7 +202,6 @@ final class AnyEditEditor implements Editor {
                     if (templates.isEmpty()) {
                         templates.addAll(e.contextTemplates());
                     }
-                    before.append(c.text());
                 }
             }
         } finally {
@@ -215,24 +222,26 @@ final class AnyEditEditor implements Editor {
         meta.put("chunks", chunkInfo);
         meta.put("seconds_edits", (System.nanoTime() - t0) / 1e9);
         List<Object> baseMeta = new ArrayList<>();
+        int nonFinite = 0;
         for (Edit e : applied) {
             baseMeta.add(e.metadata());
+            nonFinite += e.metadata().get("non_finite_steps") instanceof Number n ? n.intValue() : 0;
         }
+        meta.put("non_finite_steps", nonFinite);
         meta.put("base_metadata", baseMeta);
         return new Edit("anyedit+" + baseName, AnyEditProvider.VERSION, requests,
                 hyperparameters(applied.isEmpty() ? null : applied.get(0)), templates, deltas, meta);
     }
 
     /**
-     * Returns {@code chunks} with every whitespace-only chunk (e.g. a lone space or newline token) joined to
-     * the chunk after it (the last to the one before): a request's target may not be blank.
+     * Returns {@code chunks} of {@code target} with every whitespace-only chunk (e.g. a lone space or newline token)
+     * joined to the chunk after it (the last to the one before): a request's target may not be blank.
      */
-    static List<Chunk> withoutBlankChunks(List<Chunk> chunks) {
+    static List<Chunk> withoutBlankChunks(TargetTokens target, List<Chunk> chunks) {
         List<Chunk> out = new ArrayList<>();
         Chunk pending = null;
         for (Chunk c : chunks) {
-            Chunk cur = pending == null ? c
-                    : new Chunk(pending.text() + c.text(), pending.tokenStart(), c.tokenEnd());
+            Chunk cur = pending == null ? c : target.chunk(pending.tokenStart(), c.tokenEnd());
             if (cur.text().isBlank()) {
                 pending = cur;
             } else {
@@ -245,7 +254,7 @@ final class AnyEditEditor implements Editor {
                 throw new InvalidRequestException("the target is blank: give a target with text");
             }
             Chunk last = out.remove(out.size() - 1);
-            out.add(new Chunk(last.text() + pending.text(), last.tokenStart(), pending.tokenEnd()));
+            out.add(target.chunk(last.tokenStart(), pending.tokenEnd()));
         }
         return out;
     }

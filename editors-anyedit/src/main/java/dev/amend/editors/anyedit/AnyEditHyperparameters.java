@@ -27,6 +27,8 @@ import java.util.Locale;
  * @param clampNormFactor  ‖δ‖ ≤ this × ‖v₀‖
  * @param earlyStopLoss    stop a chunk's optimisation below this loss
  * @param preserveOthers   joint mode: the other tokens of the prompt and target enter the solve as preserved keys
+ * @param vLossLayer       the block after which a chunk's loss is read (through the final norm and head, as AnyEdit's
+ *                         code; the larger of this and the value layer is used); -1 is the model's last block
  */
 public record AnyEditHyperparameters(
         String chunker,
@@ -41,11 +43,12 @@ public record AnyEditHyperparameters(
         double vWeightDecay,
         double clampNormFactor,
         double earlyStopLoss,
-        boolean preserveOthers) implements Hyperparameters {
+        boolean preserveOthers,
+        int vLossLayer) implements Hyperparameters {
 
     /** Values before any per-family profile: the AnyEdit code's Llama3-8B settings. */
     public static final AnyEditHyperparameters BASE = new AnyEditHyperparameters("window", 40, 0, "auto", 4, 60,
-            "auto", 25, 0.5, 1e-3, 4, 1e-2, true);
+            "auto", 25, 0.5, 1e-3, 4, 1e-2, true, -1);
 
     @Override
     public List<String> problems(ModelArchitecture arch) {
@@ -64,6 +67,10 @@ public record AnyEditHyperparameters(
         }
         if (!List.of("auto", "joint", "sequential").contains(mode.toLowerCase(Locale.ROOT))) {
             p.add("mode must be auto, joint or sequential, got \"" + mode + "\"");
+        }
+        if (vLossLayer < -1 || vLossLayer >= arch.layers()) {
+            p.add("v_loss_layer " + vLossLayer + " does not exist: the model has layers 0.." + (arch.layers() - 1)
+                    + " (-1 is the last)");
         }
         if (vNumGradSteps < 1 || !(vLr > 0) || !(vWeightDecay >= 0) || !(clampNormFactor > 0)) {
             p.add("v_num_grad_steps ≥ 1, v_lr > 0, v_weight_decay ≥ 0 and clamp_norm_factor > 0 are required");

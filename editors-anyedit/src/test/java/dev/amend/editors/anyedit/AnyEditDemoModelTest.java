@@ -12,7 +12,9 @@ import dev.amend.demo.DemoModel;
 import dev.amend.demo.FactRecall;
 import dev.amend.demo.corpus.Fact;
 import dev.amend.demo.corpus.FactCorpus;
+import dev.amend.kit.FixedWindowChunker;
 import dev.amend.kit.TargetScoring;
+import dev.amend.kit.TargetTokens;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
@@ -109,6 +111,23 @@ class AnyEditDemoModelTest {
     }
 
     @Test
+    void overlappingWindowsAreWholeChunksKeyedBeforeTheirOverlapAsInAnyEditsCode() {
+        EditorRegistry.Configured c = registry.configure("anyedit+memit", model.architecture(),
+                Map.of("window_size", 6, "overlap", 2, "v_num_grad_steps", 2), "test");
+        Edit edit = c.editor().computeEdit(model, List.of(request()), ctx);
+        int q = model.tokenizer().encode(QUESTION, true).length;
+        int n = model.tokenizer().encodeContinuation(QUESTION, ANSWER).length;
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> chunks = (List<Map<String, Object>>) edit.metadata().get("chunks");
+        assertEquals((n - 2 + 3) / 4, chunks.size(), "windows of 6 every 4 tokens until one reaches the end");
+        for (int i = 0; i < chunks.size(); i++) {
+            assertEquals(List.of(4 * i, Math.min(4 * i + 6, n)), chunks.get(i).get("tokens"), "chunk " + i);
+            assertEquals(q + 4 * i - 1, chunks.get(i).get("key_position"), "the key is the token before chunk " + i);
+        }
+        assertEquals(0, edit.metadata().get("non_finite_steps"));
+    }
+
+    @Test
     void sequentialEditThroughAPluginWithOnlyThePlainEditorContract() {
         EditorRegistry.Configured c = registry.configure("anyedit+lasttoken", model.architecture(),
                 Map.of("window_size", 1, "base", Map.of("layer", 3)), "test");
@@ -120,8 +139,8 @@ class AnyEditDemoModelTest {
         int chunks = ((List<?>) edit.metadata().get("chunks")).size();
         assertTrue(chunks >= 3, "chunks: " + chunks);
         assertEquals(chunks, edit.deltas().size(), "one plugin edit per chunk, all in one returned edit");
-        assertEquals(AnyEditEditor.withoutBlankChunks(new AnyEditHyperparameters("window", 1, 0, "auto", 4, 60, "auto",
-                25, 0.5, 1e-3, 8, 1e-2, true).newChunker().chunk(model.tokenizer(), QUESTION, ANSWER)).size(), chunks);
+        assertEquals(AnyEditEditor.withoutBlankChunks(TargetTokens.of(model.tokenizer(), QUESTION, ANSWER),
+                new FixedWindowChunker(1, 0).chunk(model.tokenizer(), QUESTION, ANSWER)).size(), chunks);
         assertEquals("anyedit+lasttoken", edit.method());
         edit.applyTo(model);
         double after;

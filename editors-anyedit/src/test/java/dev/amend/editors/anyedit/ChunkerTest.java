@@ -52,8 +52,14 @@ class ChunkerTest {
                 new SentenceChunker(SentenceChunker.Mode.LINES, 2, 60));
     }
 
-    /** Asserts that the chunks tile the target's tokens after the prompt and that their texts concatenate to it. */
-    static void assertCovers(TextTokenizer tok, String prompt, String target, List<Chunk> chunks, String label) {
+    /**
+     * Asserts that the chunks cover the target's tokens after the prompt without a gap (overlapping only for
+     * overlapping windows), that each chunk's text is the text of its tokens, and that the texts of their new
+     * tokens concatenate to the target.
+     */
+    static void assertCovers(TextTokenizer tok, String prompt, String target, Chunker chunker, String label) {
+        List<Chunk> chunks = chunker.chunk(tok, prompt, target);
+        boolean overlapping = chunker instanceof FixedWindowChunker f && f.overlap() > 0;
         int[] ids = tok.encodeContinuation(prompt, target);
         assertFalse(chunks.isEmpty(), label);
         assertEquals(0, chunks.get(0).tokenStart(), label);
@@ -61,10 +67,16 @@ class ChunkerTest {
         for (int i = 0; i < chunks.size(); i++) {
             Chunk c = chunks.get(i);
             assertTrue(c.tokenEnd() > c.tokenStart(), label + ": empty chunk " + c);
+            int from = i == 0 ? 0 : chunks.get(i - 1).tokenEnd();
             if (i > 0) {
-                assertEquals(chunks.get(i - 1).tokenEnd(), c.tokenStart(), label + ": gap or overlap at chunk " + i);
+                Chunk p = chunks.get(i - 1);
+                assertTrue(c.tokenStart() > p.tokenStart() && c.tokenStart() <= p.tokenEnd()
+                        && c.tokenEnd() > p.tokenEnd(), label + ": chunk " + i + " " + c + " after " + p);
+                if (!overlapping) {
+                    assertEquals(p.tokenEnd(), c.tokenStart(), label + ": gap or overlap at chunk " + i);
+                }
             }
-            text.append(c.text());
+            text.append(tok.decode(Arrays.copyOfRange(ids, from, c.tokenEnd())));
             assertEquals(tok.decode(Arrays.copyOfRange(ids, c.tokenStart(), c.tokenEnd())), c.text(),
                     label + ": chunk text is not the text of its tokens");
         }
@@ -79,7 +91,7 @@ class ChunkerTest {
                 if (t.isBlank() && c instanceof SentenceChunker) {
                     continue;
                 }
-                assertCovers(demo.tokenizer(), PROMPT, t, c.chunk(demo.tokenizer(), PROMPT, t), c + " on " + t.strip());
+                assertCovers(demo.tokenizer(), PROMPT, t, c, c + " on " + t.strip());
             }
         }
         // byte-level BPE decodes every target exactly
@@ -92,14 +104,14 @@ class ChunkerTest {
             String prompt = "Once upon a time";
             for (Chunker c : chunkers()) {
                 for (String t : List.of(" there was a little girl. She liked to play! Her mom said no.", POEM, " x")) {
-                    assertCovers(stories.tokenizer(), prompt, t, c.chunk(stories.tokenizer(), prompt, t), c + " on " + t);
+                    assertCovers(stories.tokenizer(), prompt, t, c, c + " on " + t);
                 }
             }
         }
     }
 
     @Test
-    void fixedWindowsHaveTheirSizeAndOverlapOnlyShortensLaterChunks() {
+    void fixedWindowsHaveTheirSizeAndOverlappingWindowsShareTheirFirstTokensWithTheWindowBefore() {
         TextTokenizer tok = demo.tokenizer();
         int n = tok.encodeContinuation(PROMPT, PROSE).length;
         List<Chunk> plain = new FixedWindowChunker(10, 0).chunk(tok, PROMPT, PROSE);
@@ -107,11 +119,15 @@ class ChunkerTest {
         for (int i = 0; i < plain.size() - 1; i++) {
             assertEquals(10, plain.get(i).tokenEnd() - plain.get(i).tokenStart());
         }
+        // as AnyEdit's code: windows of 10 every 6 tokens, the 4 overlapping tokens part of the later window's
+        // target (its key is the token before them), until a window reaches the end
         List<Chunk> overlapping = new FixedWindowChunker(10, 4).chunk(tok, PROMPT, PROSE);
-        assertEquals(10, overlapping.get(0).tokenEnd());
-        for (int i = 1; i < overlapping.size() - 1; i++) {
-            assertEquals(6, overlapping.get(i).tokenEnd() - overlapping.get(i).tokenStart());
+        for (int i = 0; i < overlapping.size(); i++) {
+            assertEquals(6 * i, overlapping.get(i).tokenStart());
+            assertEquals(Math.min(6 * i + 10, n), overlapping.get(i).tokenEnd());
         }
+        assertEquals(n, overlapping.get(overlapping.size() - 1).tokenEnd());
+        assertTrue(overlapping.get(overlapping.size() - 2).tokenEnd() < n, "no window lies inside the last one");
         List<Chunk> whole = new FixedWindowChunker(n + 5, 0).chunk(tok, PROMPT, PROSE);
         assertEquals(1, whole.size(), "a target shorter than a window is one chunk");
         assertThrows(InvalidRequestException.class, () -> new FixedWindowChunker(4, 4));

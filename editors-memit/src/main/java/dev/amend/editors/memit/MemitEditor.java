@@ -1,9 +1,7 @@
 package dev.amend.editors.memit;
 
-import dev.amend.kit.DeltaOptimizer;
 import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.LayerStatistics;
-import dev.amend.kit.Locators;
 import dev.amend.kit.linalg.LeastSquares;
 import dev.amend.spi.Editor;
 import dev.amend.spi.KeyValueInsertion;
@@ -34,12 +32,7 @@ final class MemitEditor implements Editor, KeyValueInsertion {
         Map<Integer, LayerStatistics.Moment> stats = statistics(model, ctx);
         long t1 = System.nanoTime();
         DistributedInsertion.Result r = DistributedInsertion.run(model, requests, ctx,
-                new DistributedInsertion.Settings(h.layers(), Locators.named(h.factToken()),
-                        new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
-                                h.clampNormFactor(), h.klFactor(), h.earlyStopLoss()),
-                        h.contextTemplateLengthParams(), h.preservePromptTokens(),
-                                h.insertionPasses()),
-                solver(model, stats));
+                DistributedInsertion.Settings.of(h), solver(model, stats));
         return edit(requests, r, stats, (t1 - t0) / 1e9);
     }
 
@@ -59,8 +52,8 @@ final class MemitEditor implements Editor, KeyValueInsertion {
     }
 
     private Map<Integer, LayerStatistics.Moment> statistics(EditableModel model, EditContext ctx) {
-        return LayerStatistics.collect(model, h.layers(), ctx.requireCorpus(), h.mom2NSamples(), ctx.cacheDir(),
-                ctx.progress());
+        return LayerStatistics.collect(model, h.layers(), ctx.requireCorpus(),
+                LayerStatistics.Sample.texts(h.mom2NSamples()), ctx.cacheDir(), ctx.progress());
     }
 
     private DistributedInsertion.LayerSolver solver(EditableModel model, Map<Integer, LayerStatistics.Moment> stats) {
@@ -74,7 +67,7 @@ final class MemitEditor implements Editor, KeyValueInsertion {
                       Map<Integer, LayerStatistics.Moment> stats, double statisticsSeconds) {
         Map<String, Object> meta = new LinkedHashMap<>(r.metadata());
         meta.put("seconds_statistics", statisticsSeconds);
-        meta.put("statistics_cached", stats.values().stream().allMatch(LayerStatistics.Moment::fromCache));
+        meta.putAll(LayerStatistics.describe(stats, h.mom2NSamples()));
         return new Edit("memit", MemitProvider.VERSION, requests, HyperparameterBinder.toMap(h), r.templates(),
                 r.deltas(), meta);
     }

@@ -1,11 +1,12 @@
 package dev.amend.editors.rome;
 
+import dev.amend.kit.ContextTemplates;
 import dev.amend.kit.DeltaOptimizer;
-import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.KeyCollector;
 import dev.amend.kit.LayerStatistics;
 import dev.amend.kit.Locators;
 import dev.amend.kit.RankOneSpread;
+import dev.amend.kit.TemplateGroups;
 import dev.amend.kit.ValueTargets;
 import dev.amend.kit.WeightSnapshot;
 import dev.amend.kit.linalg.Cholesky;
@@ -29,9 +30,10 @@ import java.util.Map;
 /**
  * ROME, request by request: key k̄ = the MLP key at the subject's last token averaged over context
  * prefixes; value v* = the MLP output plus the δ that makes the model emit the target; update
- * ΔW = (v* − W k)(C⁻¹k̄)ᵀ / ((C⁻¹k̄)ᵀ k) with k = k̄ (R-ROME, default) or the plain prompt's key
- * (original ROME). Several requests are edited one after the other, each on the model with the
- * earlier ones applied; the model is restored before returning.
+ * ΔW = (v* − W k)(C⁻¹k̄)ᵀ / ((C⁻¹k̄)ᵀ k) with k = k̄ and W k the prefix-averaged output (R-ROME, as
+ * rebuilding-rome's random-prefix keys) or k = the plain prompt's key (original ROME). Without
+ * mom2_adjustment C is the identity and no statistics are read. Several requests are edited one after
+ * the other, each on the model with the earlier ones applied; the model is restored before returning.
  */
 final class RomeEditor implements Editor {
     private final RomeHyperparameters h;
@@ -46,15 +48,19 @@ final class RomeEditor implements Editor {
         EditPoint point = model.architecture().editPoint(layer);
         Locator locator = Locators.named(h.factToken());
         long t0 = System.nanoTime();
-        List<String> templates = DistributedInsertion.templates(model, h.contextTemplateLengthParams(), ctx.seed());
-        LayerStatistics.Moment stats = LayerStatistics.collect(model, List.of(layer), ctx.requireCorpus(),
-                h.mom2NSamples(), ctx.cacheDir(), ctx.progress()).get(layer);
-        Cholesky covariance = h.mom2Adjustment() ? Cholesky.of(stats.secondMoment(), stats.dim()) : null;
+        List<String> templates = templates(model, ctx.seed());
+        Map<Integer, LayerStatistics.Moment> stats = h.mom2Adjustment()
+                ? LayerStatistics.collect(model, List.of(layer), ctx.requireCorpus(),
+                        LayerStatistics.Sample.texts(h.mom2NSamples()), ctx.cacheDir(), ctx.progress())
+                : Map.of();
+        Cholesky covariance = h.mom2Adjustment()
+                ? Cholesky.of(stats.get(layer).secondMoment(), stats.get(layer).dim()) : null;
         long t1 = System.nanoTime();
         List<WeightDelta> deltas = new ArrayList<>();
         List<Map<String, Object>> perRequest = new ArrayList<>();
         double optimisation = 0;
         double insertion = 0;
+        int nonFinite = 0;
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, List.of(point.weight()))) {
             try {
                 for (int i = 0; i < requests.size(); i++) {
@@ -62,14 +68,14 @@ final class RomeEditor implements Editor {
                     ctx.progress().progress("rome", i, requests.size());
                     EditRequest r = requests.get(i);
                     long a = System.nanoTime();
-                    KeyCollector.Collected kv = KeyCollector.collect(model, layer, List.of(r), templates, locator,
-                            Site.MLP_OUTPUT);
+                    KeyCollector.Collected kv = KeyCollector.collect(model, layer, List.of(r),
+                            TemplateGroups.single(templates), locator, layer, Site.MLP_OUTPUT);
                     double[] kAvg = kv.meanKey(0);
                     double[] kDen = h.originalRome() ? kv.keys()[0][0] : kAvg;
                     double[] current = h.originalRome() ? kv.values()[0][0] : kv.meanValue(0);
                     double[] u = covariance == null ? kAvg.clone() : covariance.solve(kAvg);
                     DeltaOptimizer.Problem problem = ValueTargets.problem(model, r, templates, locator, layer,
-                            Site.MLP_OUTPUT);
+                            Site.MLP_OUTPUT, h.klAtLastToken());
                     if (h.editAwareValues()) {
                         problem = problem.withSpread(RankOneSpread.coefficients(model, problem, u, kDen));
                     }
@@ -88,14 +94,8 @@ final class RomeEditor implements Editor {
                     long c = System.nanoTime();
                     optimisation += (b - a) / 1e9;
                     insertion += (c - b) / 1e9;
-                    Map<String, Object> info = new LinkedHashMap<>();
-                    info.put("subject", r.subject());
-                    info.put("losses", v.losses());
-                    info.put("optimisation_steps", v.steps());
-                    info.put("stopped_on_non_finite", v.stoppedOnNonFinite());
-                    info.put("delta_norm", Vectors.norm(v.delta()));
-                    info.put("value_norm", Vectors.norm(v.initial()));
-                    perRequest.add(info);
+                    nonFinite += v.stoppedOnNonFinite() ? 1 : 0;
+                    perRequest.add(requestRecord(r, v));
                 }
                 ctx.progress().progress("rome", requests.size(), requests.size());
             } finally {
@@ -106,13 +106,32 @@ final class RomeEditor implements Editor {
         meta.put("layer", layer);
         meta.put("key_variant", h.originalRome() ? "original" : "r-rome");
         meta.put("edit_aware_values", h.editAwareValues());
+        meta.put("kl_at_last_token", h.klAtLastToken());
         meta.put("requests", perRequest);
-        meta.put("statistics_tokens", stats.tokens());
-        meta.put("statistics_cached", stats.fromCache());
+        meta.put("non_finite_steps", nonFinite);
+        meta.putAll(LayerStatistics.describe(stats, h.mom2NSamples()));
         meta.put("seconds_statistics", (t1 - t0) / 1e9);
         meta.put("seconds_optimisation", optimisation);
         meta.put("seconds_insertion", insertion);
         return new Edit("rome", RomeProvider.VERSION, requests, HyperparameterBinder.toMap(h), templates, deltas, meta);
+    }
+
+    /** Returns the given templates as one list, or ROME's sampled from the start-of-text token. */
+    private List<String> templates(EditableModel model, long seed) {
+        return h.contextTemplates().isEmpty()
+                ? ContextTemplates.rome(model, h.contextTemplateLengthParams(), seed).flat()
+                : new TemplateGroups(h.contextTemplates()).flat();
+    }
+
+    private static Map<String, Object> requestRecord(EditRequest r, DeltaOptimizer.Outcome v) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("subject", r.subject());
+        info.put("losses", v.losses());
+        info.put("optimisation_steps", v.steps());
+        info.put("stopped_on_non_finite", v.stoppedOnNonFinite());
+        info.put("delta_norm", Vectors.norm(v.delta()));
+        info.put("value_norm", Vectors.norm(v.initial()));
+        return info;
     }
 
     private DeltaOptimizer.Settings settings() {

@@ -33,9 +33,7 @@ class RomeDemoModelTest {
         try (Transformer model = DemoModel.load(Device.cpu())) {
             RomeProvider p = new RomeProvider();
             RomeHyperparameters d = p.defaults(model.architecture());
-            RomeHyperparameters h = new RomeHyperparameters(d.layers(), d.factToken(), d.vNumGradSteps(), d.vLr(),
-                    d.vWeightDecay(), d.clampNormFactor(), d.klFactor(), d.mom2Adjustment(), d.mom2NSamples(),
-                    d.contextTemplateLengthParams(), d.rewriteModuleTmp(), original, d.earlyStopLoss(), d.editAwareValues());
+            RomeHyperparameters h = d.withOriginalRome(original);
             int n = 20;
             return CounterFactBench.run(model, "rome", p.create(h),
                     CounterFactBench.cases(FactCorpus.load(), n, 5, 7), CounterFactBench.standardEvaluators(), null,

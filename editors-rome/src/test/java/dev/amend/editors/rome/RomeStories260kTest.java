@@ -11,9 +11,11 @@ import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.edit.TextCorpus;
+import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.model.GenerationRequest;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,9 +33,9 @@ class RomeStories260kTest {
             RomeProvider provider = new RomeProvider();
             RomeHyperparameters d = provider.defaults(model.architecture());
             // the key at the last token ("named") of this context, in the first block: the smallest change
-            RomeHyperparameters h = new RomeHyperparameters(List.of(0), "last", d.vNumGradSteps(), d.vLr(),
-                    d.vWeightDecay(), d.clampNormFactor(), d.klFactor(), d.mom2Adjustment(), d.mom2NSamples(),
-                    d.contextTemplateLengthParams(), d.rewriteModuleTmp(), false, d.earlyStopLoss(), d.editAwareValues());
+            RomeHyperparameters h = HyperparameterBinder.bind(RomeHyperparameters.class, d,
+                    Map.of("layers", List.of(0), "fact_token", "last", "original_rome", false), model.architecture(),
+                    "test").value();
             EditContext ctx = new EditContext(7, ProgressListener.NONE, () -> false, cache,
                     TextCorpus.of("stories260K samples", Stories260k.sampleStories(model, 120, 80, 11)), List.of());
             float[] weightBefore = model.weight(model.architecture().editPoint(0).weight()).toFloatArray();

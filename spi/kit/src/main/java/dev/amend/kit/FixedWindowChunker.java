@@ -10,12 +10,13 @@ import java.util.List;
 /**
  * Cuts a target into windows of a fixed number of tokens (AnyEdit's {@code window_size}/{@code overlap}).
  *
- * <p>Windows start every {@code size − overlap} tokens and are {@code size} tokens long, as in AnyEdit;
- * the first {@code overlap} tokens of every window after the first were already emitted by the window
- * before, so they are context, not part of the chunk. The emitted spans therefore never overlap: the
- * first chunk has {@code size} tokens and every later one {@code size − overlap} (the last may be
- * shorter). A boundary that would fall inside a character (a multi-byte character split over two
- * byte-level tokens) moves to the next token boundary. With overlap 0 the chunks are plain windows.
+ * <p>As AnyEdit's code does, windows start every {@code size − overlap} tokens and are {@code size} tokens
+ * long (the last may be shorter), and each window is a whole chunk: its first {@code overlap} tokens, which
+ * the window before also emits, are part of its target, and its key is the token before the window, so
+ * before the overlap. Windows stop once one reaches the end of the target (AnyEdit's code goes on with a
+ * window lying inside the last one, which adds no token). A boundary that would fall inside a character (a
+ * multi-byte character split over two byte-level tokens) moves to the next token boundary. With overlap 0
+ * the chunks are plain windows that tile the target.
  */
 public final class FixedWindowChunker implements Chunker {
     private final int size;
@@ -44,13 +45,16 @@ public final class FixedWindowChunker implements Chunker {
     @Override
     public List<Chunk> chunk(TextTokenizer tokenizer, String prompt, String target) {
         TargetTokens t = TargetTokens.of(tokenizer, prompt, target);
-        List<Integer> cuts = new ArrayList<>();
-        int cut = t.cutAtOrAfter(size);
-        while (cut < t.size()) {
-            cuts.add(cut);
-            cut = t.cutAtOrAfter(cut + size - overlap);
+        List<Chunk> out = new ArrayList<>();
+        int start = 0;
+        while (true) {
+            int end = t.cutAtOrAfter(start + size);
+            out.add(t.chunk(start, end));
+            if (end >= t.size()) {
+                return out;
+            }
+            start = t.cutAtOrAfter(start + size - overlap);   // in (start, end]: the windows leave no gap
         }
-        return t.chunks(cuts);
     }
 
     @Override

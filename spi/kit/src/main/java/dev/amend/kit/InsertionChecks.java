@@ -39,7 +39,7 @@ public final class InsertionChecks {
             p.add("clamp_norm_factor must be > 0, got " + clampNormFactor);
         }
         if (samples < 1) {
-            p.add("mom2_n_samples must be at least 1 token");
+            p.add("mom2_n_samples must be at least 1 text, got " + samples);
         }
         for (List<Integer> lp : templateParams) {
             if (lp.size() != 2 || lp.get(0) < 1 || lp.get(1) < 0 || lp.get(0) > 64) {

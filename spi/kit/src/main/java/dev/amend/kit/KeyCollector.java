@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Collects MLP keys (inputs of the MLP output projection) and, optionally, a value site at located
- * tokens: for each request, the prompt wrapped in each context template.
+ * tokens: for each request, the prompt wrapped in each context template. A request's mean key is taken
+ * over the template groups as MEMIT's {@code compute_ks} does (see {@link TemplateGroups}).
  */
 public final class KeyCollector {
     private static final int BATCH = 64;
@@ -20,18 +21,24 @@ public final class KeyCollector {
     /**
      * Keys and values, indexed [request][template][dim].
      *
-     * @param keys   MLP keys (d_ff)
-     * @param values the value site's vectors (d), or null when none was asked for
+     * @param keys      MLP keys (d_ff)
+     * @param values    the value site's vectors (d), or null when none was asked for
+     * @param templates the templates in their groups
      */
-    public record Collected(double[][][] keys, double[][][] values) {
-        /** Returns the mean key of request {@code i} over the templates. */
-        public double[] meanKey(int i) {
-            return mean(keys[i]);
+    public record Collected(double[][][] keys, double[][][] values, TemplateGroups templates) {
+        /** Keys and values of templates forming one group. */
+        public Collected(double[][][] keys, double[][][] values) {
+            this(keys, values, null);
         }
 
-        /** Returns the mean value of request {@code i} over the templates. */
+        /** Returns the mean key of request {@code i}: over the groups, of each group's mean over its templates. */
+        public double[] meanKey(int i) {
+            return templates == null ? mean(keys[i]) : templates.groupedMean(keys[i]);
+        }
+
+        /** Returns the mean value of request {@code i}, taken as {@link #meanKey} takes the keys. */
         public double[] meanValue(int i) {
-            return mean(values[i]);
+            return templates == null ? mean(values[i]) : templates.groupedMean(values[i]);
         }
     }
 
@@ -53,6 +60,17 @@ public final class KeyCollector {
      */
     public static Collected collect(EditableModel model, int layer, List<EditRequest> requests, List<String> templates,
                                     Locator locator, int valueLayer, Site valueSite) {
+        return collect(model, layer, requests, TemplateGroups.single(templates), locator, valueLayer, valueSite);
+    }
+
+    /**
+     * Returns the keys of block {@code layer} and, in the same forward passes, the vectors at {@code valueSite}
+     * of block {@code valueLayer} (when not null) at the located token of each request in each template of
+     * {@code groups}; the means are taken over the groups.
+     */
+    public static Collected collect(EditableModel model, int layer, List<EditRequest> requests, TemplateGroups groups,
+                                    Locator locator, int valueLayer, Site valueSite) {
+        List<String> templates = groups.flat();
         List<int[]> seqs = new ArrayList<>();
         List<Integer> positions = new ArrayList<>();
         for (EditRequest r : requests) {
@@ -79,22 +97,15 @@ public final class KeyCollector {
                 }
             }
         }
-        return new Collected(keys, values);
+        return new Collected(keys, values, groups);
     }
 
     private static void gather(NDArray a, int rows, int from, List<Integer> positions, double[][][] into,
                                int templates) {
-        long t = a.getShape().get(1);
-        int dim = (int) a.getShape().get(2);
-        float[] all = a.toFloatArray();
+        TokenVectors v = TokenVectors.of(a);
         for (int b = 0; b < rows; b++) {
             int idx = from + b;
-            double[] v = new double[dim];
-            int base = (int) ((b * t + positions.get(idx)) * dim);
-            for (int i = 0; i < dim; i++) {
-                v[i] = all[base + i];
-            }
-            into[idx / templates][idx % templates] = v;
+            into[idx / templates][idx % templates] = v.vector(b, positions.get(idx));
         }
     }
 

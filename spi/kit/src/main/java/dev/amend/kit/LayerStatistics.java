@@ -1,7 +1,6 @@
 package dev.amend.kit;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -12,14 +11,10 @@ import dev.amend.spi.model.EditableModel;
 import dev.amend.spi.model.ForwardRequest;
 import dev.amend.spi.model.ForwardResult;
 import dev.amend.spi.model.Site;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,16 +22,66 @@ import java.util.TreeSet;
 
 /**
  * The uncentred second moment C = E[k kᵀ] of the MLP keys (inputs of the MLP output projection) of
- * chosen layers over a local corpus. All layers are collected in the same forward passes, which
- * stop after the last needed layer. Results are cached on disk per model hash, layer, corpus hash
- * and sample size; a cache file is written to a temporary name and renamed into place, so a killed
- * run never leaves a half file that is read later.
+ * chosen layers over a local corpus, sampled as the reference {@code layer_stats} samples: each text is its
+ * own sequence from position 0 (with the beginning-of-sequence token where the model uses one, no
+ * end-of-text token), cut to the model's context, and a sample size counts texts
+ * ({@code mom2_n_samples}). The reference draws a seeded random subset of its dataset; Amend takes the
+ * first texts of the corpus in file order (all of them when the size exceeds the corpus, as there).
+ *
+ * <p>All layers are collected in the same forward passes, which stop after the last needed layer.
+ * Results are cached on disk per model hash, layer, corpus hash, number of texts and number of tokens
+ * (see {@code StatisticsCache}).
  */
 public final class LayerStatistics {
-    /** Tokens per sequence fed to the model. */
-    private static final int SEQUENCE = 128;
-    /** Sequences per forward pass. */
-    private static final int BATCH = 8;
+    /** Padded tokens per forward pass (at least one sequence). */
+    private static final int BATCH_TOKENS = 2048;
+
+    /**
+     * How much of a corpus to sample: the first texts, at most {@code texts} of them and at most {@code tokens}
+     * tokens in all (the last text taken is cut to fit).
+     *
+     * @param texts  most texts (mom2_n_samples)
+     * @param tokens most tokens
+     */
+    public record Sample(long texts, long tokens) {
+        /** Checks the sizes. */
+        public Sample {
+            if (texts < 1 || tokens < 1) {
+                throw new InvalidRequestException("a statistics sample needs at least one text and one token, got "
+                        + texts + " texts and " + tokens + " tokens");
+            }
+        }
+
+        /** Returns the sample of the first {@code n} texts (mom2_n_samples). */
+        public static Sample texts(long n) {
+            if (n < 1) {
+                throw new InvalidRequestException("mom2_n_samples must be at least one text, got " + n);
+            }
+            return new Sample(n, Long.MAX_VALUE);
+        }
+
+        /** Returns the sample of the first texts holding {@code n} tokens in all. */
+        public static Sample tokens(long n) {
+            if (n < 1) {
+                throw new InvalidRequestException("the statistics sample must be at least one token, got " + n);
+            }
+            return new Sample(Long.MAX_VALUE, n);
+        }
+    }
+
+    /**
+     * The sequences a sample gives on one model.
+     *
+     * @param sequences   one per text, cut to the context (and to the token budget)
+     * @param tokens      tokens in all
+     * @param corpusTexts texts the corpus holds
+     */
+    public record Drawn(List<int[]> sequences, long tokens, int corpusTexts) {
+        /** Returns the number of texts drawn. */
+        public int texts() {
+            return sequences.size();
+        }
+    }
 
     /**
      * The statistics of one layer.
@@ -46,37 +91,78 @@ public final class LayerStatistics {
      * @param tokens       tokens averaged over
      * @param secondMoment row-major [dim, dim] E[k kᵀ]
      * @param fromCache    true when read from the cache
+     * @param texts        texts the tokens came from
      */
-    public record Moment(int layer, int dim, long tokens, double[] secondMoment, boolean fromCache) {
+    public record Moment(int layer, int dim, long tokens, double[] secondMoment, boolean fromCache, long texts) {
+        /** Statistics whose number of texts is not known. */
+        public Moment(int layer, int dim, long tokens, double[] secondMoment, boolean fromCache) {
+            this(layer, dim, tokens, secondMoment, fromCache, -1);
+        }
     }
 
     private LayerStatistics() {
     }
 
-    /** Returns the cache file of one layer's statistics under {@code cacheDir}. */
-    public static Path cacheFile(Path cacheDir, EditableModel model, int layer, TextCorpus corpus, long sampleTokens) {
+    /** Returns the texts of {@code corpus} that {@code sample} takes, tokenized for {@code model}. */
+    public static Drawn draw(EditableModel model, TextCorpus corpus, Sample sample) {
+        int context = model.architecture().maxContext();
+        List<int[]> out = new ArrayList<>();
+        long tokens = 0;
+        for (String doc : corpus.documents()) {
+            if (out.size() >= sample.texts() || tokens >= sample.tokens()) {
+                break;
+            }
+            int[] ids = model.tokenizer().encode(doc, true);
+            int keep = (int) Math.min(Math.min(ids.length, context), sample.tokens() - tokens);
+            if (keep == 0) {
+                continue; // a text with no tokens adds nothing (the reference drops it too)
+            }
+            out.add(keep == ids.length ? ids : Arrays.copyOf(ids, keep));
+            tokens += keep;
+        }
+        if (out.isEmpty()) {
+            throw new InvalidRequestException("the statistics corpus " + corpus.name() + " holds no tokens");
+        }
+        return new Drawn(List.copyOf(out), tokens, corpus.documents().size());
+    }
+
+    /** Returns the cache file of one layer's statistics over {@code drawn} under {@code cacheDir}. */
+    public static Path cacheFile(Path cacheDir, EditableModel model, int layer, TextCorpus corpus, Drawn drawn) {
         return cacheDir.resolve("layer-stats").resolve(model.baseHash().substring(0, 16))
-                .resolve("layer" + layer + "-corpus" + corpus.sha256().substring(0, 16) + "-" + sampleTokens
-                        + ".safetensors");
+                .resolve("layer" + layer + "-corpus" + corpus.sha256().substring(0, 16) + "-texts" + drawn.texts()
+                        + "-tokens" + drawn.tokens() + ".safetensors");
+    }
+
+    /** Returns the cache file of one layer's statistics over the first texts holding {@code sampleTokens} tokens. */
+    public static Path cacheFile(Path cacheDir, EditableModel model, int layer, TextCorpus corpus, long sampleTokens) {
+        return cacheFile(cacheDir, model, layer, corpus, draw(model, corpus, Sample.tokens(sampleTokens)));
     }
 
     /**
-     * Returns the statistics of {@code layers} over up to {@code sampleTokens} tokens of {@code corpus},
+     * Returns the statistics of {@code layers} over the first texts of {@code corpus} holding up to
+     * {@code sampleTokens} tokens (see {@link #collect(EditableModel, List, TextCorpus, Sample, Path,
+     * ProgressListener)}).
+     */
+    public static Map<Integer, Moment> collect(EditableModel model, List<Integer> layers, TextCorpus corpus,
+                                               long sampleTokens, Path cacheDir, ProgressListener progress) {
+        return collect(model, layers, corpus, Sample.tokens(sampleTokens), cacheDir, progress);
+    }
+
+    /**
+     * Returns the statistics of {@code layers} over the texts of {@code corpus} that {@code sample} takes,
      * reading the cache where present and computing the missing layers in one pass.
      *
      * @param cacheDir where cache files live; null disables the cache
      */
     public static Map<Integer, Moment> collect(EditableModel model, List<Integer> layers, TextCorpus corpus,
-                                               long sampleTokens, Path cacheDir, ProgressListener progress) {
-        if (sampleTokens <= 0) {
-            throw new InvalidRequestException("the statistics sample must be at least one token, got " + sampleTokens);
-        }
+                                               Sample sample, Path cacheDir, ProgressListener progress) {
+        Drawn drawn = draw(model, corpus, sample);
         Map<Integer, Moment> out = new LinkedHashMap<>();
         List<Integer> missing = new ArrayList<>();
         for (int layer : new TreeSet<>(layers)) {
             model.architecture().editPoint(layer); // checks the range
             Moment cached = cacheDir == null ? null
-                    : read(cacheFile(cacheDir, model, layer, corpus, sampleTokens), layer, model.manager());
+                    : StatisticsCache.read(cacheFile(cacheDir, model, layer, corpus, drawn), layer, model.manager());
             if (cached != null) {
                 out.put(layer, cached);
             } else {
@@ -84,158 +170,115 @@ public final class LayerStatistics {
             }
         }
         if (!missing.isEmpty()) {
-            for (Moment m : compute(model, missing, corpus, sampleTokens, progress)) {
+            for (Moment m : compute(model, missing, drawn, progress)) {
                 out.put(m.layer(), m);
                 if (cacheDir != null) {
-                    write(cacheFile(cacheDir, model, m.layer(), corpus, sampleTokens), m, model.manager());
+                    StatisticsCache.write(cacheFile(cacheDir, model, m.layer(), corpus, drawn), m, model.manager());
                 }
             }
         }
         return out;
     }
 
-    /** Computes the statistics of {@code layers} (no cache) in one pass over the corpus. */
+    /**
+     * Returns what an edit records about its statistics: the texts and tokens they came from, whether they were
+     * cached, and under {@code warnings} a note when {@code requestedTexts} (mom2_n_samples) asked for more texts
+     * than the corpus holds.
+     */
+    public static Map<String, Object> describe(Map<Integer, Moment> stats, long requestedTexts) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        if (stats.isEmpty()) {
+            meta.put("statistics", "none (mom2_adjustment is false)");
+            return meta;
+        }
+        Moment any = stats.values().iterator().next();
+        meta.put("statistics_texts", any.texts());
+        meta.put("statistics_tokens", any.tokens());
+        meta.put("statistics_cached", stats.values().stream().allMatch(Moment::fromCache));
+        if (any.texts() >= 0 && any.texts() < requestedTexts) {
+            meta.put("warnings", List.of("mom2_n_samples asks for " + requestedTexts + " texts but the corpus holds "
+                    + any.texts() + ": the statistics use all " + any.texts() + " texts (" + any.tokens()
+                    + " tokens)"));
+        }
+        return meta;
+    }
+
+    /** Computes the statistics of {@code layers} (no cache) over the first texts holding {@code sampleTokens} tokens. */
     public static List<Moment> compute(EditableModel model, List<Integer> layers, TextCorpus corpus,
                                        long sampleTokens, ProgressListener progress) {
+        return compute(model, layers, draw(model, corpus, Sample.tokens(sampleTokens)), progress);
+    }
+
+    /** Computes the statistics of {@code layers} (no cache) in one pass over {@code drawn}. */
+    public static List<Moment> compute(EditableModel model, List<Integer> layers, Drawn drawn,
+                                       ProgressListener progress) {
         int last = layers.stream().mapToInt(Integer::intValue).max().orElseThrow();
         int dff = model.architecture().intermediateSize();
-        int seq = Math.min(SEQUENCE, model.architecture().maxContext());
-        List<int[]> sequences = chunk(model, corpus, seq, sampleTokens);
-        long total = 0;
-        for (int[] s : sequences) {
-            total += s.length;
-        }
         try (NDManager nd = model.manager().newSubManager()) {
             List<NDArray> sums = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 sums.add(nd.zeros(new Shape(dff, dff), DataType.FLOAT64));
             }
             long done = 0;
-            for (int from = 0; from < sequences.size(); from += BATCH) {
-                List<int[]> batch = sequences.subList(from, Math.min(sequences.size(), from + BATCH));
+            for (List<int[]> batch : batches(drawn.sequences())) {
                 ForwardRequest.Builder req = ForwardRequest.builder(batch).stopAfter(last);
                 for (int l : layers) {
                     req.capture(l, Site.MLP_KEY);
                 }
-                int rows = 0;
-                for (int[] s : batch) {
-                    rows += s.length;
-                }
-                float[] keep = new float[batch.size() * seq];
-                for (int b = 0; b < batch.size(); b++) {
-                    int len = batch.get(b).length;
-                    for (int t = 0; t < len; t++) {
-                        keep[b * seq + t] = 1f;
-                    }
-                }
                 try (ForwardResult r = model.forward(req.build())) {
-                    int width = (int) r.capture(layers.get(0), Site.MLP_KEY).getShape().get(1);
-                    NDArray mask = r.manager().create(subMask(keep, batch.size(), seq, width),
-                            new Shape((long) batch.size() * width, 1));
+                    NDArray mask = r.manager().create(realTokens(batch), new Shape(r.lengths().length
+                            * (long) maxLength(batch), 1));
                     for (int i = 0; i < layers.size(); i++) {
                         NDArray k = r.capture(layers.get(i), Site.MLP_KEY).reshape(-1, dff).mul(mask); // [N, dff]
                         sums.get(i).addi(k.transpose().matMul(k).toType(DataType.FLOAT64, false));
                     }
                 }
-                done += rows;
-                progress.progress("layer statistics", done, total);
+                for (int[] s : batch) {
+                    done += s.length;
+                }
+                progress.progress("layer statistics", done, drawn.tokens());
             }
             List<Moment> out = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 // rounded through float32, the precision of the cache, so cached and fresh runs edit identically
-                double[] c = sums.get(i).div((double) total).toType(DataType.FLOAT32, false)
+                double[] c = sums.get(i).div((double) drawn.tokens()).toType(DataType.FLOAT32, false)
                         .toType(DataType.FLOAT64, false).toDoubleArray();
-                out.add(new Moment(layers.get(i), dff, total, c, false));
+                out.add(new Moment(layers.get(i), dff, drawn.tokens(), c, false, drawn.texts()));
             }
             return out;
         }
     }
 
-    private static float[] subMask(float[] keep, int batch, int seq, int width) {
-        float[] m = new float[batch * width];
-        for (int b = 0; b < batch; b++) {
-            System.arraycopy(keep, b * seq, m, b * width, width);
-        }
-        return m;
-    }
-
-    /** Tokenizes the corpus into one stream (documents separated by end-of-text where the model has it) cut into sequences. */
-    private static List<int[]> chunk(EditableModel model, TextCorpus corpus, int seq, long sampleTokens) {
-        List<int[]> out = new ArrayList<>();
-        int[] buf = new int[seq];
-        int fill = 0;
-        long taken = 0;
-        int bos = model.tokenizer().bos().orElse(-1);
-        int eos = model.tokenizer().eos().orElse(-1);
-        outer:
-        for (String doc : corpus.documents()) {
-            int[] ids = model.tokenizer().encode(doc, true);
-            for (int pos = 0; pos <= ids.length; pos++) {
-                int id;
-                if (pos < ids.length) {
-                    id = ids[pos];
-                } else if (eos >= 0 && bos < 0) {
-                    id = eos;
-                } else {
-                    continue;
-                }
-                buf[fill++] = id;
-                taken++;
-                if (fill == seq) {
-                    out.add(buf.clone());
-                    fill = 0;
-                }
-                if (taken >= sampleTokens) {
-                    break outer;
-                }
+    /** Returns the sequences longest first in batches of at most {@link #BATCH_TOKENS} padded tokens. */
+    private static List<List<int[]>> batches(List<int[]> sequences) {
+        List<int[]> sorted = new ArrayList<>(sequences);
+        sorted.sort(Comparator.comparingInt((int[] s) -> s.length).reversed());
+        List<List<int[]>> out = new ArrayList<>();
+        List<int[]> cur = new ArrayList<>();
+        for (int[] s : sorted) {
+            if (!cur.isEmpty() && (cur.size() + 1) * (long) cur.get(0).length > BATCH_TOKENS) {
+                out.add(cur);
+                cur = new ArrayList<>();
             }
+            cur.add(s);
         }
-        if (fill > 0) {
-            out.add(java.util.Arrays.copyOf(buf, fill));
+        if (!cur.isEmpty()) {
+            out.add(cur);
         }
         return out;
     }
 
-    private static Moment read(Path file, int layer, NDManager manager) {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        try (NDManager nd = manager.newSubManager(); InputStream in = Files.newInputStream(file)) {
-            NDList list = NDList.decode(nd, in);
-            NDArray c = list.get("second_moment");
-            NDArray count = list.get("tokens");
-            if (c == null || count == null) {
-                return null;
-            }
-            int dim = (int) c.getShape().get(0);
-            return new Moment(layer, dim, count.toLongArray()[0], c.toType(DataType.FLOAT64, false).toDoubleArray(),
-                    true);
-        } catch (IOException | RuntimeException e) {
-            return null; // unreadable cache: computed again and overwritten
-        }
+    private static int maxLength(List<int[]> batch) {
+        return batch.stream().mapToInt(s -> s.length).max().orElse(0);
     }
 
-    private static void write(Path file, Moment m, NDManager manager) {
-        try (NDManager nd = manager.newSubManager()) {
-            Files.createDirectories(file.getParent());
-            NDArray c = nd.create(m.secondMoment(), new Shape(m.dim(), m.dim())).toType(DataType.FLOAT32, false);
-            c.setName("second_moment");
-            NDArray count = nd.create(new long[] {m.tokens()});
-            count.setName("tokens");
-            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            try {
-                try (OutputStream out = Files.newOutputStream(tmp)) {
-                    new NDList(c, count).encode(out, NDList.Encoding.SAFETENSORS);
-                }
-                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.force(true);
-                }
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write layer statistics cache " + file, e);
+    /** Returns [B * T] with 1 at the real tokens of each right-padded sequence and 0 at the padding. */
+    private static float[] realTokens(List<int[]> batch) {
+        int t = maxLength(batch);
+        float[] m = new float[batch.size() * t];
+        for (int b = 0; b < batch.size(); b++) {
+            Arrays.fill(m, b * t, b * t + batch.get(b).length, 1f);
         }
+        return m;
     }
 }

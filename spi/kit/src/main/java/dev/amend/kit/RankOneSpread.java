@@ -1,6 +1,5 @@
 package dev.amend.kit;
 
-import ai.djl.ndarray.NDArray;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.model.EditableModel;
 import dev.amend.spi.model.ForwardRequest;
@@ -42,22 +41,14 @@ public final class RankOneSpread {
         double[][] out = new double[tokens.size()][];
         try (ForwardResult res = model.forward(ForwardRequest.builder(tokens).stopAfter(problem.layer())
                 .capture(problem.layer(), Site.MLP_KEY).build())) {
-            NDArray keys = res.capture(problem.layer(), Site.MLP_KEY);             // [B, T, d_ff]
-            int t = (int) keys.getShape().get(1);
-            if (keys.getShape().get(2) != dff) {
-                throw new IllegalArgumentException("u has " + dff + " entries; the layer's keys have "
-                        + keys.getShape().get(2));
+            TokenVectors keys = TokenVectors.of(res.capture(problem.layer(), Site.MLP_KEY));   // [B, T, d_ff]
+            if (keys.width() != dff) {
+                throw new IllegalArgumentException("u has " + dff + " entries; the layer's keys have " + keys.width());
             }
-            float[] k = keys.toFloatArray();
             for (int i = 0; i < tokens.size(); i++) {
                 out[i] = new double[tokens.get(i).length];
                 for (int p = 0; p < out[i].length; p++) {
-                    int base = (i * t + p) * dff;
-                    double dot = 0;
-                    for (int a = 0; a < dff; a++) {
-                        dot += u[a] * k[base + a];
-                    }
-                    out[i][p] = dot / den;
+                    out[i][p] = keys.dot(i, p, u) / den;
                 }
             }
         }

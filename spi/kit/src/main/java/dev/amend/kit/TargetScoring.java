@@ -1,6 +1,5 @@
 package dev.amend.kit;
 
-import ai.djl.ndarray.NDArray;
 import dev.amend.spi.model.EditableModel;
 import dev.amend.spi.model.ForwardRequest;
 import dev.amend.spi.model.ForwardResult;
@@ -71,21 +70,20 @@ public final class TargetScoring {
             int to = Math.min(sequences.size(), from + BATCH);
             List<int[]> batch = sequences.subList(from, to);
             try (ForwardResult r = model.forward(ForwardRequest.of(batch))) {
-                NDArray logp = r.logits().logSoftmax(-1);                     // [B, T, V]
-                long t = logp.getShape().get(1);
-                long v = logp.getShape().get(2);
-                float[] all = logp.toFloatArray();
+                TokenVectors logp = TokenVectors.of(r.logits().logSoftmax(-1));    // [B, T, V]
+                int v = logp.width();
+                float[] all = logp.data();
                 for (int b = 0; b < batch.size(); b++) {
                     int[] s = batch.get(b);
                     int p = promptLengths[from + b];
                     double lp = 0;
                     int correct = 0;
                     for (int pos = p; pos < s.length; pos++) {
-                        long row = (b * t + pos - 1) * v;
-                        lp += all[(int) (row + s[pos])];
+                        int row = logp.row(b, pos - 1);     // the logits before token pos predict it
+                        lp += all[row + s[pos]];
                         int best = 0;
                         for (int k = 1; k < v; k++) {
-                            if (all[(int) (row + k)] > all[(int) (row + best)]) {
+                            if (all[row + k] > all[row + best]) {
                                 best = k;
                             }
                         }

@@ -64,6 +64,22 @@ public record TargetTokens(int[] ids, String text, int[] offsets) {
         return best;
     }
 
+    /** Returns the chunk of tokens {@code start} (inclusive) to {@code end} (exclusive), both cuttable. */
+    public Chunk chunk(int start, int end) {
+        if (start < 0 || end > ids.length || end <= start || !cuttable(start) || !cuttable(end)) {
+            throw new IllegalArgumentException("no chunk from token " + start + " to " + end + " of " + ids.length);
+        }
+        return new Chunk(text.substring(offsets[start], offsets[end]), start, end);
+    }
+
+    /** Returns the text of the target before token {@code k} (a cuttable boundary). */
+    public String textBefore(int k) {
+        if (!cuttable(k)) {
+            throw new IllegalArgumentException("token " + k + " does not start at a character boundary");
+        }
+        return text.substring(0, offsets[k]);
+    }
+
     /** Returns the chunks between the given ascending token boundaries (0 and size() are added; duplicates dropped). */
     public List<Chunk> chunks(List<Integer> boundaries) {
         List<Chunk> out = new ArrayList<>();

@@ -38,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
@@ -234,41 +233,6 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         return a;
     }
 
-    /** Per-layer key/value cache for generation: keys and values [B, kvH, positions so far, hd]. */
-    protected static final class KvCache {
-        private NDArray keys;
-        private NDArray values;
-
-        /** Appends {@code k}, {@code v} [B, kvH, T, hd] and returns all keys and values so far. */
-        NDArray[] append(NDArray k, NDArray v) {
-            if (keys == null) {
-                keys = k;
-                values = v;
-            } else {
-                NDArray nk = keys.concat(k, 2);
-                NDArray nv = values.concat(v, 2);
-                keys.close();
-                values.close();
-                keys = nk;
-                values = nv;
-            }
-            return new NDArray[] {keys, values};
-        }
-
-        void keep() {
-            if (keys != null) {
-                NDScope.unregister(keys, values);
-            }
-        }
-
-        void close() {
-            if (keys != null) {
-                keys.close();
-                values.close();
-            }
-        }
-    }
-
     // ---- EditableModel -----------------------------------------------------------------------------
 
     @Override
@@ -396,86 +360,24 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
 
     @Override
     public ForwardResult forward(ForwardRequest request) {
-        int first = request.resume() == null ? 0 : request.resume().layer();
-        int last = request.stopAfterLayer() < 0 ? config.layers() - 1 : request.stopAfterLayer();
-        if (first < 0 || first >= config.layers() || last >= config.layers() || last < first) {
-            throw new InvalidRequestException("cannot run blocks " + first + ".." + last + " of a model with "
-                    + config.layers() + " layers");
-        }
-        int b = request.tokens().size();
-        int t = request.maxLength();
-        checkContext(t);
-        int[] lengths = new int[b];
-        long[] ids = new long[b * t];
-        for (int i = 0; i < b; i++) {
-            int[] seq = request.tokens().get(i);
-            lengths[i] = seq.length;
-            for (int j = 0; j < t; j++) {
-                int id = j < seq.length ? seq[j] : seq[seq.length - 1];
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new InvalidRequestException("token id " + id + " is outside the vocabulary of "
-                            + config.vocabSize());
-                }
-                ids[i * t + j] = id;
-            }
-        }
-        Map<Capture, List<Intervention>> adds = new HashMap<>();
-        for (Intervention iv : request.interventions()) {
-            if (iv.row() >= b || iv.position() >= lengths[iv.row()]) {
-                throw new InvalidRequestException("intervention at row " + iv.row() + " position " + iv.position()
-                        + " lies outside the batch");
-            }
-            adds.computeIfAbsent(new Capture(iv.layer(), iv.site()), k -> new ArrayList<>()).add(iv);
-        }
-        Map<Integer, NDArray> offsets = new HashMap<>();
-        for (dev.amend.spi.model.WeightOffset o : request.weightOffsets()) {
-            if (o.layer() >= config.layers()) {
-                throw new InvalidRequestException("weight offset for layer " + o.layer() + " of a model with "
-                        + config.layers() + " layers");
-            }
-            EditPoint p = architecture.editPoint(o.layer());
-            Shape want = new Shape(p.outFeatures(), p.inFeatures());
-            if (!o.delta().getShape().equals(want)) {
-                throw new InvalidRequestException("weight offset for " + p.weight() + " has shape " + o.delta().getShape()
-                        + ", expected [out, in] " + want);
-            }
-            offsets.put(o.layer(), o.delta());
-        }
-        Map<Capture, NDArray> whole = new HashMap<>();
-        for (dev.amend.spi.model.SiteAddition a : request.additions()) {
-            long width = a.site() == Site.MLP_KEY ? config.intermediateSize() : config.hiddenSize();
-            Shape want = new Shape(b, t, width);
-            if (!a.values().getShape().equals(want)) {
-                throw new InvalidRequestException("addition at layer " + a.layer() + " " + a.site() + " has shape "
-                        + a.values().getShape() + ", expected " + want);
-            }
-            if (whole.put(new Capture(a.layer(), a.site()), a.values()) != null) {
-                throw new InvalidRequestException("two additions at layer " + a.layer() + " " + a.site());
-            }
-        }
-        Set<Capture> wanted = Set.copyOf(request.captures());
+        ForwardPlan plan = ForwardPlan.of(request, config, architecture);
+        int b = plan.batch();
+        int t = plan.length();
+        Set<Capture> wanted = plan.wanted();
         NDManager out = manager.newSubManager();
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(request.gradients());
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray idArray = constant(ids, new Shape(b, t));
+            NDArray idArray = constant(plan.ids(), new Shape(b, t));
             NDArray mask = t > 1 ? causalMask(t, 0) : null;
             Map<Capture, NDArray> captured = new LinkedHashMap<>();
-            NDArray x;
-            if (request.resume() != null) {
-                x = request.resume().hidden();
-                if (!x.getShape().equals(new Shape(b, t, config.hiddenSize()))) {
-                    throw new InvalidRequestException("resume hidden state has shape " + x.getShape() + ", expected "
-                            + new Shape(b, t, config.hiddenSize()));
-                }
-            } else {
-                x = embed(idArray, 0);
+            NDArray x = request.resume() != null ? request.resume().hidden() : embed(idArray, 0);
+            Hooks hooks = new Hooks(plan.adds(), plan.whole(), plan.offsets(), wanted, captured);
+            for (int l = plan.first(); l <= plan.last(); l++) {
+                x = block(l, x, 0, null, mask, hooks);
             }
-            for (int l = first; l <= last; l++) {
-                x = block(l, x, 0, null, mask, new Hooks(adds, whole, offsets, wanted, captured));
-            }
-            Capture next = new Capture(last + 1, Site.LAYER_INPUT);
+            Capture next = new Capture(plan.last() + 1, Site.LAYER_INPUT);
             if (wanted.contains(next)) {
                 captured.put(next, x); // the stream entering the next block, to resume from later
             }
@@ -492,7 +394,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
                     a.attach(out);
                 }
             }
-            return new ForwardResult(logits, x, Collections.unmodifiableMap(captured), lengths, out);
+            return new ForwardResult(logits, x, Collections.unmodifiableMap(captured), plan.lengths(), out);
         } catch (RuntimeException e) {
             out.close();
             throw e;
@@ -502,14 +404,14 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
     }
 
     /** What a pass does at its hooks: interventions, whole additions, weight offsets, captures. */
-    private record Hooks(Map<Capture, List<Intervention>> adds, Map<Capture, NDArray> whole,
+    record Hooks(Map<Capture, List<Intervention>> adds, Map<Capture, NDArray> whole,
                          Map<Integer, NDArray> offsets, Set<Capture> wanted, Map<Capture, NDArray> captured) {
         static Hooks none() {
             return new Hooks(Map.of(), Map.of(), Map.of(), Set.of(), new HashMap<>());
         }
     }
 
-    private NDArray block(int l, NDArray x, int offset, KvCache cache, NDArray mask, Hooks hooks) {
+    NDArray block(int l, NDArray x, int offset, KvCache cache, NDArray mask, Hooks hooks) {
         x = hook(l, Site.LAYER_INPUT, x, hooks);
         x = x.add(attention(l, x, offset, cache, mask));
         NDArray key = hook(l, Site.MLP_KEY, mlpKey(l, x), hooks);
@@ -561,7 +463,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
     }
 
     /** Returns the additive causal mask [T, offset + T] (with the sliding window where configured). */
-    private NDArray causalMask(int t, int offset) {
+    NDArray causalMask(int t, int offset) {
         int s = offset + t;
         float[] m = new float[t * s];
         for (int i = 0; i < t; i++) {
@@ -574,115 +476,11 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         return constant(m, new Shape(t, s));
     }
 
-    private void checkContext(int length) {
-        if (length > config.maxPositions()) {
-            throw new InvalidRequestException("the input is " + length + " tokens, longer than the model's context of "
-                    + config.maxPositions() + " tokens: shorten the prompt");
-        }
-    }
-
     // ---- generation --------------------------------------------------------------------------------
 
     @Override
     public GenerationResult generate(GenerationRequest request) {
-        int[] prompt = request.promptIds();
-        checkContext(prompt.length);
-        int budget = Math.min(request.maxNewTokens(), config.maxPositions() - prompt.length);
-        int eos = tokenizer != null && tokenizer.eos().isPresent() ? tokenizer.eos().getAsInt() : config.eosTokenId();
-        SplittableRandom random = new SplittableRandom(request.sampling().seed());
-        int[] produced = new int[Math.max(budget, 0)];
-        int count = 0;
-        KvCache[] caches = new KvCache[config.layers()];
-        for (int l = 0; l < caches.length; l++) {
-            caches[l] = new KvCache();
-        }
-        boolean grad = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
-            float[] logits = step(prompt, 0, caches);
-            int position = prompt.length;
-            while (count < budget) {
-                int next = choose(logits, request.sampling(), random);
-                if (request.stopAtEos() && next == eos) {
-                    break;
-                }
-                produced[count++] = next;
-                if (count == budget) {
-                    break;
-                }
-                logits = step(new int[] {next}, position, caches);
-                position++;
-            }
-        } finally {
-            for (KvCache c : caches) {
-                c.close();
-            }
-            JniUtils.setGradMode(grad);
-        }
-        int[] gen = Arrays.copyOf(produced, count);
-        String text = tokenizer == null ? "" : tokenizer.decode(gen);
-        return new GenerationResult(prompt.clone(), gen, text);
-    }
-
-    /** Runs {@code ids} at positions offset.. through the cached model and returns the last position's logits. */
-    private float[] step(int[] ids, int offset, KvCache[] caches) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            long[] l = new long[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
-                    throw new InvalidRequestException("token id " + ids[i] + " is outside the vocabulary of "
-                            + config.vocabSize());
-                }
-                l[i] = ids[i];
-            }
-            NDArray x = embed(constant(l, new Shape(1, ids.length)), offset);
-            NDArray mask = ids.length > 1 ? causalMask(ids.length, offset)
-                    : (config.slidingWindow() > 0 && offset >= config.slidingWindow() ? causalMask(1, offset) : null);
-            for (int layer = 0; layer < config.layers(); layer++) {
-                x = block(layer, x, offset, caches[layer], mask, Hooks.none());
-            }
-            NDArray last = x.get(new ai.djl.ndarray.index.NDIndex(":, -1:, :"));
-            float[] out = head(last).toFloatArray();
-            for (KvCache c : caches) {
-                c.keep();
-            }
-            return out;
-        }
-    }
-
-    private static int choose(float[] logits, dev.amend.spi.model.Sampling sampling, SplittableRandom random) {
-        if (sampling.greedy()) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[best]) {
-                    best = i;
-                }
-            }
-            return best;
-        }
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        int k = sampling.topK() <= 0 ? logits.length : Math.min(sampling.topK(), logits.length);
-        Arrays.sort(order, (a, c) -> Float.compare(logits[c], logits[a]) != 0
-                ? Float.compare(logits[c], logits[a]) : Integer.compare(a, c));
-        double max = logits[order[0]];
-        double[] p = new double[k];
-        double sum = 0;
-        for (int i = 0; i < k; i++) {
-            p[i] = Math.exp((logits[order[i]] - max) / sampling.temperature());
-            sum += p[i];
-        }
-        double r = random.nextDouble() * sum;
-        for (int i = 0; i < k; i++) {
-            r -= p[i];
-            if (r <= 0) {
-                return order[i];
-            }
-        }
-        return order[k - 1];
+        return Generation.run(this, request);
     }
 
     /** Returns the weights as float32 host tensors (for writing checkpoints and hashing). */
@@ -700,6 +498,16 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Returns the final norm and head applied to {@code hidden} [B, T, d]: logits [B, T, V]. */
+    @Override
+    public NDArray logits(NDArray hidden) {
+        if (hidden.getShape().dimension() != 3 || hidden.getShape().get(2) != config.hiddenSize()) {
+            throw new InvalidRequestException("a residual stream has shape [B, T, " + config.hiddenSize() + "], got "
+                    + hidden.getShape());
+        }
+        return head(hidden);
     }
 
     /** Frees the weights. */

@@ -3,6 +3,7 @@ package dev.amend.runtime.kit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.kit.DeltaOptimizer;
@@ -15,6 +16,7 @@ import dev.amend.kit.linalg.LeastSquares;
 import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;
 import dev.amend.spi.edit.TextCorpus;
 import dev.amend.spi.model.ForwardRequest;
@@ -46,52 +48,107 @@ class KitWithModelTest {
     Path cache;
 
     @Test
-    void layerStatisticsEqualThePlainAverageOfKeyOuterProductsAndAreCached() throws IOException {
-        TextCorpus corpus = TextCorpus.of("t", List.of("the cat sat on the mat", "a dog barked", "x".repeat(10)));
-        Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(MODEL, List.of(0, 2), corpus, 10_000,
-                cache, ProgressListener.NONE);
-        // plain recomputation: the same token stream (documents joined by end-of-text), keys captured one sequence
-        List<Integer> stream = new ArrayList<>();
-        for (String d : corpus.documents()) {
-            for (int id : CHARS.encode(d, true)) {
-                stream.add(id);
-            }
-            stream.add(2);
-        }
-        int[] ids = stream.stream().mapToInt(Integer::intValue).toArray();
+    void layerStatisticsAverageKeyOuterProductsOverEachTextAsItsOwnSequenceAndAreCached() throws IOException {
+        int context = MODEL.architecture().maxContext();
+        TextCorpus corpus = TextCorpus.of("t", List.of("the cat sat on the mat", "a dog barked",
+                "x".repeat(context + 10), "never read"));
+        Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(MODEL, List.of(0, 2), corpus,
+                LayerStatistics.Sample.texts(3), cache, ProgressListener.NONE);
+        // plain recomputation: each text alone from position 0, cut to the context, no end-of-text token
         for (int layer : List.of(0, 2)) {
             double[] expected = new double[128 * 128];
-            try (ForwardResult r = MODEL.forward(ForwardRequest.builder(List.of(ids)).capture(layer, Site.MLP_KEY)
-                    .build())) {
-                float[] k = r.capture(layer, Site.MLP_KEY).toFloatArray();
-                for (int t = 0; t < ids.length; t++) {
-                    for (int i = 0; i < 128; i++) {
-                        for (int j = 0; j < 128; j++) {
-                            expected[i * 128 + j] += (double) k[t * 128 + i] * k[t * 128 + j] / ids.length;
+            long tokens = 0;
+            List<int[]> texts = new ArrayList<>();
+            for (String d : corpus.documents().subList(0, 3)) {
+                int[] ids = CHARS.encode(d, true);
+                texts.add(java.util.Arrays.copyOf(ids, Math.min(ids.length, context)));
+                tokens += Math.min(ids.length, context);
+            }
+            for (int[] ids : texts) {
+                try (ForwardResult r = MODEL.forward(ForwardRequest.builder(List.of(ids)).capture(layer, Site.MLP_KEY)
+                        .build())) {
+                    float[] k = r.capture(layer, Site.MLP_KEY).toFloatArray();
+                    for (int t = 0; t < ids.length; t++) {
+                        for (int i = 0; i < 128; i++) {
+                            for (int j = 0; j < 128; j++) {
+                                expected[i * 128 + j] += (double) k[t * 128 + i] * k[t * 128 + j];
+                            }
                         }
                     }
                 }
             }
             LayerStatistics.Moment m = stats.get(layer);
-            assertEquals(ids.length, m.tokens());
+            assertEquals(tokens, m.tokens());
+            assertEquals(3, m.texts());
             for (int i = 0; i < expected.length; i++) {
-                assertEquals(expected[i], m.secondMoment()[i], 1e-4 * Math.max(1, Math.abs(expected[i])));
+                assertEquals(expected[i] / tokens, m.secondMoment()[i], 1e-4 * Math.max(1, Math.abs(expected[i] / tokens)));
             }
         }
-        Map<Integer, LayerStatistics.Moment> again = LayerStatistics.collect(MODEL, List.of(2, 0), corpus, 10_000,
-                cache, ProgressListener.NONE);
+        // more texts than the corpus holds: all of them, and the edit's record says so
+        Map<Integer, LayerStatistics.Moment> all = LayerStatistics.collect(MODEL, List.of(0), corpus,
+                LayerStatistics.Sample.texts(100_000), null, ProgressListener.NONE);
+        assertEquals(4, all.get(0).texts());
+        assertEquals(List.of("mom2_n_samples asks for 100000 texts but the corpus holds 4: the statistics use all 4 "
+                + "texts (" + all.get(0).tokens() + " tokens)"), LayerStatistics.describe(all, 100_000).get("warnings"));
+        // a token budget takes whole texts in order and cuts the last one
+        LayerStatistics.Drawn budget = LayerStatistics.draw(MODEL, corpus, LayerStatistics.Sample.tokens(30));
+        assertEquals(30, budget.tokens());
+        assertEquals(2, budget.texts());
+        Map<Integer, LayerStatistics.Moment> again = LayerStatistics.collect(MODEL, List.of(2, 0), corpus,
+                LayerStatistics.Sample.texts(3), cache, ProgressListener.NONE);
         assertTrue(again.get(0).fromCache() && again.get(2).fromCache());
         assertArrayEquals(stats.get(2).secondMoment(), again.get(2).secondMoment(), 0.0);
         try (var files = Files.walk(cache)) {
             assertFalse(files.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary file is left behind");
         }
         // a damaged cache file is not trusted: the statistics are computed again
-        Path file = LayerStatistics.cacheFile(cache, MODEL, 0, corpus, 10_000);
+        Path file = LayerStatistics.cacheFile(cache, MODEL, 0, corpus,
+                LayerStatistics.draw(MODEL, corpus, LayerStatistics.Sample.texts(3)));
+        assertTrue(Files.isRegularFile(file) && file.getFileName().toString().contains("-texts3-tokens"), file.toString());
         Files.write(file, new byte[] {1, 2, 3});
-        LayerStatistics.Moment fresh = LayerStatistics.collect(MODEL, List.of(0), corpus, 10_000, cache,
-                ProgressListener.NONE).get(0);
+        LayerStatistics.Moment fresh = LayerStatistics.collect(MODEL, List.of(0), corpus,
+                LayerStatistics.Sample.texts(3), cache, ProgressListener.NONE).get(0);
         assertFalse(fresh.fromCache());
         assertArrayEquals(stats.get(0).secondMoment(), fresh.secondMoment(), 0.0);
+    }
+
+    @Test
+    void theTargetLossIsReadAfterTheLossLayerThroughTheFinalNormAndHead() {
+        int[] row = {5, 9, 14, 20, 7, 33};
+        DeltaOptimizer.Problem p = new DeltaOptimizer.Problem(1, Site.LAYER_OUTPUT,
+                List.of(DeltaOptimizer.Row.rewrite(new int[] {5, 9, 14, 20, 7}, 2, new int[] {33, 41})), 0, List.of());
+        int last = MODEL.architecture().layers() - 1;
+        DeltaOptimizer.Outcome logits = DeltaOptimizer.optimise(MODEL, p, new DeltaOptimizer.Settings(3, 0.5, 0.5, 4, 0,
+                0, -1));
+        DeltaOptimizer.Outcome atLast = DeltaOptimizer.optimise(MODEL, p, new DeltaOptimizer.Settings(3, 0.5, 0.5, 4, 0,
+                0, last));
+        DeltaOptimizer.Outcome early = DeltaOptimizer.optimise(MODEL, p, new DeltaOptimizer.Settings(3, 0.5, 0.5, 4, 0,
+                0, 1));
+        assertEquals(logits.losses(), atLast.losses(), "the last layer's output through the head is the logits");
+        // at δ = 0 the loss is the targets' NLL under the head applied to block 1's output
+        double nll;
+        try (ForwardResult r = MODEL.forward(ForwardRequest.builder(List.of(row)).capture(1, Site.LAYER_OUTPUT)
+                .build())) {
+            float[] logp = MODEL.logits(r.capture(1, Site.LAYER_OUTPUT)).logSoftmax(-1).toFloatArray();
+            int v = MODEL.architecture().vocabSize();
+            nll = -(logp[4 * v + 33] + logp[5 * v + 41]) / 2;
+        }
+        assertEquals(nll, early.losses().get(0), 1e-4);
+        assertTrue(Math.abs(early.losses().get(0) - logits.losses().get(0)) > 1e-3, early.losses() + " " + logits.losses());
+        assertThrows(InvalidRequestException.class, () -> DeltaOptimizer.optimise(MODEL, p,
+                new DeltaOptimizer.Settings(3, 0.5, 0.5, 4, 0, 0, last + 1)));
+    }
+
+    @Test
+    void anOptimisationWithoutAFiniteStepIsRefusedWithAClearMessage() {
+        double[] nan = new double[MODEL.architecture().hiddenSize()];
+        java.util.Arrays.fill(nan, Double.NaN);
+        DeltaOptimizer.Problem p = new DeltaOptimizer.Problem(1, Site.LAYER_OUTPUT,
+                List.of(DeltaOptimizer.Row.rewrite(new int[] {5, 9, 14, 20, 7}, 2, new int[] {33, 41})), 0,
+                List.of(new DeltaOptimizer.Fixed(nan, new int[] {1})));
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> DeltaOptimizer.optimise(MODEL, p,
+                new DeltaOptimizer.Settings(3, 0.5, 0.5, 4, 0, 0)));
+        assertTrue(e.getMessage().contains("no finite step"), e.getMessage());
     }
 
     @Test

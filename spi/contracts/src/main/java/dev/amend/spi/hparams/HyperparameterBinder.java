@@ -19,7 +19,9 @@ import java.util.TreeSet;
 /**
  * Binds a hyperparameter record from a parsed JSON or YAML tree (maps, lists, strings, numbers,
  * booleans) on top of defaults. Keys may be written in snake_case (EasyEdit's field names, e.g.
- * {@code v_num_grad_steps}) or as the record's camelCase component names.
+ * {@code v_num_grad_steps}) or as the record's camelCase component names. Values that come from a
+ * reference or EasyEdit file give the published algorithm: components marked {@link Published} that the
+ * file leaves out take their published value, not the default's (see {@link #isReferenceFile}).
  */
 public final class HyperparameterBinder {
 
@@ -56,6 +58,18 @@ public final class HyperparameterBinder {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot read defaults of " + type.getName(), e);
         }
+        if (isReferenceFile(type, values)) {
+            for (int i = 0; i < components.length; i++) {
+                Published published = components[i].getAnnotation(Published.class);
+                if (published != null) {
+                    try {
+                        args[i] = convert(published.value(), components[i].getGenericType(), components[i].getName());
+                    } catch (IllegalArgumentException ex) {
+                        throw new IllegalStateException("bad @Published value on " + type.getName(), ex);
+                    }
+                }
+            }
+        }
         for (Map.Entry<String, ?> e : values.entrySet()) {
             String key = normalise(e.getKey());
             RecordComponent c = byKey.get(key);
@@ -83,6 +97,27 @@ public final class HyperparameterBinder {
             throw new InvalidHyperparametersException(source, checks);
         }
         return new Bound<>(value, List.copyOf(ignored));
+    }
+
+    /**
+     * Returns true when {@code values} read as a hyperparameter file of EasyEdit or the reference repositories:
+     * they name a key the record accepts without using it ({@link IgnoredKeys}: module templates, dataset names,
+     * {@code alg_name}) or {@code rewrite_module_tmp}, which only such files carry.
+     */
+    public static boolean isReferenceFile(Class<?> type, Map<String, ?> values) {
+        Set<String> marks = new TreeSet<>(List.of(normalise("rewrite_module_tmp")));
+        IgnoredKeys ig = type.getAnnotation(IgnoredKeys.class);
+        if (ig != null) {
+            for (String k : ig.value()) {
+                marks.add(normalise(k));
+            }
+        }
+        for (String k : values.keySet()) {
+            if (marks.contains(normalise(k))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns the record as an ordered map of snake_case key → value, for recording in an edit. */

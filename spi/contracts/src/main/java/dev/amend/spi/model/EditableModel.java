@@ -32,6 +32,18 @@ public interface EditableModel {
     /** Runs a forward pass. The caller closes the result. */
     ForwardResult forward(ForwardRequest request);
 
+    /**
+     * Returns the logits [B, T, V] that the model's final norm and output head give for the residual stream
+     * {@code hidden} [B, T, d] leaving some block: what the model would predict if its blocks ended there
+     * (MEMIT reads its target loss this way at {@code v_loss_layer}). Differentiable while gradients are
+     * recorded; the result belongs to {@code hidden}'s manager.
+     *
+     * @throws UnsupportedOperationException when the model does not expose its head
+     */
+    default NDArray logits(NDArray hidden) {
+        throw new UnsupportedOperationException("model " + name() + " does not expose its output head");
+    }
+
     /** Returns the names of all weights. */
     Set<String> weightNames();
 

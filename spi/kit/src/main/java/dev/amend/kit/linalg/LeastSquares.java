@@ -4,7 +4,8 @@ import dev.amend.spi.edit.WeightDelta;
 import java.util.Objects;
 
 /**
- * The closed-form weight insertions of ROME, MEMIT and AlphaEdit, in float64.
+ * The closed-form weight insertions of ROME and MEMIT, in float64 (AlphaEdit's, in the null space of the
+ * preserved keys, are in {@link ProjectedLeastSquares}).
  *
  * <p>All matrices are row-major {@code double[]} with their shapes stated in brackets, {@code [rows, cols]}.
  * A weight W maps keys to values ({@code v = W k}): W is {@code [d, d_ff]} (the [out, in] orientation
@@ -111,134 +112,8 @@ public final class LeastSquares {
         return Update.dense(d, dff, Blas.mulTransB(residuals, d, n, right, dff));
     }
 
-    // ------------------------------------------------------------------------------------- AlphaEdit
-
-    /**
-     * Returns AlphaEdit's update {@code ΔW = Xᵀ [d, d_ff]} where X {@code [d_ff, d]} solves
-     * {@code (P (K Kᵀ + K_p K_pᵀ) + α I) X = P K Rᵀ}.
-     *
-     * <p>For α &gt; 0 the solution lies in the range of P ({@code α X = P(K Rᵀ − G X)}), so
-     * {@code ΔW (I − P) = 0}: the update is blind to every key direction outside the null space, in
-     * particular to C's eigenvectors at or above the threshold, and {@code ‖ΔW C‖ ≤ threshold·‖ΔW‖}.
-     * On the range of P the system is the same as the symmetric positive definite
-     * {@code (P G P + α I) X = P K Rᵀ}, which this solves by Cholesky (see
-     * {@link #alphaEditProjected}).
-     *
-     * @param projector    P, of dimension d_ff
-     * @param keys         K [d_ff, n]
-     * @param residuals    R [d, n]
-     * @param previousGram K_p K_pᵀ [d_ff, d_ff] accumulated over earlier edits, or null for none
-     * @param alpha        α, the L2 weight (AlphaEdit's {@code L2})
-     * @throws ArithmeticException if the system is singular to working precision (α = 0)
-     */
-    public static Update alphaEdit(NullSpaceProjector projector, double[] keys, double[] residuals,
-                                   double[] previousGram, int d, int n, double alpha) {
-        int dff = projector.dim();
-        if (previousGram != null) {
-            checkShape("previous key Gram matrix", previousGram, dff, dff);
-        }
-        return alphaEditProjected(projector, keys, residuals,
-                previousGram == null ? null : projectGram(projector, previousGram), d, n, alpha);
-    }
-
-    /**
-     * Returns {@code P G P [d_ff, d_ff]} for a symmetric {@code G [d_ff, d_ff]}, exactly symmetric: the form in
-     * which {@link #alphaEditProjected} takes the earlier edits' key Gram matrix.
-     */
-    public static double[] projectGram(NullSpaceProjector projector, double[] gram) {
-        int dff = projector.dim();
-        checkShape("Gram matrix", gram, dff, dff);
-        double[] pgp = projector.projectRight(projector.project(gram, dff, dff), dff, dff);
-        symmetrize(pgp, dff);
-        return pgp;
-    }
-
-    /**
-     * Adds {@code (P K)(P K)ᵀ} of the keys {@code K [d_ff, n]} to {@code projectedGram} {@code [d_ff, d_ff]} in
-     * place and returns it: the projected Gram matrix of {@link #alphaEditProjected} grown by further keys
-     * without projecting the whole matrix again.
-     */
-    public static double[] accumulateProjectedKeyGram(double[] projectedGram, NullSpaceProjector projector,
-                                                      double[] keys, int n) {
-        int dff = projector.dim();
-        checkShape("projected key Gram matrix", projectedGram, dff, dff);
-        checkShape("keys", keys, dff, n);
-        return accumulateKeyGram(projectedGram, projector.project(keys, dff, n), dff, n);
-    }
-
-    /**
-     * Returns AlphaEdit's update as {@link #alphaEdit} does, from the earlier edits' keys already projected:
-     * X solves the symmetric positive definite {@code (S + (P K)(P K)ᵀ + α I) X = P K Rᵀ} with
-     * {@code S = P K_p K_pᵀ P}, by Cholesky. Callers that keep S up to date edit by edit (adding
-     * {@code (P k)(P k)ᵀ} per new key, {@link #accumulateProjectedKeyGram}) avoid the two d_ff³ products of
-     * projecting the whole history at every solve, and Cholesky costs half an LU.
-     *
-     * @param projectedPreviousGram S = P K_p K_pᵀ P [d_ff, d_ff], or null for none
-     * @throws Cholesky.NotPositiveDefiniteException if the system is singular to working precision (α = 0)
-     */
-    public static Update alphaEditProjected(NullSpaceProjector projector, double[] keys, double[] residuals,
-                                            double[] projectedPreviousGram, int d, int n, double alpha) {
-        int dff = projector.dim();
-        checkShape("keys", keys, dff, n);
-        checkShape("residuals", residuals, d, n);
-        if (projectedPreviousGram != null) {
-            checkShape("projected previous key Gram matrix", projectedPreviousGram, dff, dff);
-        }
-        if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("α (L2) must be finite and ≥ 0, got " + alpha);
-        }
-        double[] pk = projector.project(keys, dff, n);            // P K, [d_ff, n]
-        double[] m = Blas.mulTransB(pk, dff, n, pk, dff);         // (P K)(P K)ᵀ
-        if (projectedPreviousGram != null) {
-            for (int i = 0; i < m.length; i++) {
-                m[i] += projectedPreviousGram[i];
-            }
-        }
-        for (int i = 0; i < dff; i++) {
-            m[i * dff + i] += alpha;
-        }
-        Cholesky chol;
-        try {
-            chol = Cholesky.of(m, dff);
-        } catch (Cholesky.NotPositiveDefiniteException e) {
-            throw new Cholesky.NotPositiveDefiniteException("AlphaEdit: P (K Kᵀ + K_p K_pᵀ) P + α I (α = " + alpha
-                    + ") is singular to working precision (" + e.getMessage() + "); L2 (α) must be > 0",
-                    e.pivot());
-        }
-        if (n < Math.min(d, dff)) {
-            // X = M⁻¹ P K Rᵀ, so ΔW = Xᵀ = R (M⁻¹ P K)ᵀ: rank n factors left = R, right = M⁻¹ P K
-            return Update.lowRank(d, dff, n, residuals.clone(), chol.solve(pk, n));
-        }
-        double[] rhs = Blas.mulTransB(pk, dff, n, residuals, d);  // P K Rᵀ, [d_ff, d]
-        double[] x = chol.solve(rhs, d);
-        return Update.dense(d, dff, Blas.transpose(x, dff, d));
-    }
-
-    private static void symmetrize(double[] a, int n) {
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double v = 0.5 * (a[i * n + j] + a[j * n + i]);
-                a[i * n + j] = v;
-                a[j * n + i] = v;
-            }
-        }
-    }
-
-    /**
-     * Adds {@code K Kᵀ} of the keys {@code K [d_ff, n]} to {@code gram [d_ff, d_ff]} in place (AlphaEdit's
-     * accumulation of the edited keys for sequential editing) and returns {@code gram}.
-     */
-    public static double[] accumulateKeyGram(double[] gram, double[] keys, int dff, int n) {
-        checkShape("key Gram matrix", gram, dff, dff);
-        checkShape("keys", keys, dff, n);
-        double[] kk = Blas.mulTransB(keys, dff, n, keys, dff);
-        for (int i = 0; i < gram.length; i++) {
-            gram[i] += kk[i];
-        }
-        return gram;
-    }
-
-    private static void checkShape(String what, double[] a, int rows, int cols) {
+    /** Throws unless {@code a} holds a [rows, cols] matrix. */
+    static void checkShape(String what, double[] a, int rows, int cols) {
         Objects.requireNonNull(a, what);
         if (rows < 0 || cols < 0 || a.length != (long) rows * cols) {
             throw new IllegalArgumentException(what + ": " + a.length + " values for shape [" + rows + ", "

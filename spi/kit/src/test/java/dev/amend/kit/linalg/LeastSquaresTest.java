@@ -235,12 +235,12 @@ class LeastSquaresTest {
         double[] k = gaussian(dff * n, rnd);
         double[] r = gaussian(d * n, rnd);
         double[] kPrev = gaussian(dff * 6, rnd);
-        double[] prevGram = LeastSquares.accumulateKeyGram(new double[dff * dff], kPrev, dff, 6);
+        double[] prevGram = ProjectedLeastSquares.accumulateKeyGram(new double[dff * dff], kPrev, dff, 6);
         assertArrayEquals(mulRect(kPrev, dff, 6, transpose(kPrev, dff, 6), dff), prevGram, 1e-12);
         double alpha = 10;
 
         for (double[] prev : new double[][] {null, prevGram}) {
-            LeastSquares.Update up = LeastSquares.alphaEdit(p, k, r, prev, d, n, alpha);
+            LeastSquares.Update up = ProjectedLeastSquares.alphaEdit(p, k, r, prev, d, n, alpha);
             assertEquals(n < Math.min(d, dff), up.isLowRank(), "rank-n factors when n is smaller than the weight");
             double[] dw = up.dense();
             double[] x = transpose(dw, d, dff);                            // X [d_ff, d]
@@ -294,11 +294,11 @@ class LeastSquaresTest {
 
             // Low-rank and dense storage of P give the same update.
             NullSpaceProjector pDense = NullSpaceProjector.fromEigen(e, threshold, NullSpaceProjector.Storage.DENSE);
-            assertArrayEquals(dw, LeastSquares.alphaEdit(pDense, k, r, prev, d, n, alpha).dense(),
+            assertArrayEquals(dw, ProjectedLeastSquares.alphaEdit(pDense, k, r, prev, d, n, alpha).dense(),
                     1e-10 * maxAbs(dw));
         }
         // α = 0 leaves P G singular (rank ≤ r < d_ff).
-        assertThrows(ArithmeticException.class, () -> LeastSquares.alphaEdit(p, k, r, null, d, n, 0));
+        assertThrows(ArithmeticException.class, () -> ProjectedLeastSquares.alphaEdit(p, k, r, null, d, n, 0));
     }
 
     @Test
@@ -316,22 +316,22 @@ class LeastSquaresTest {
         double[] projected = new double[dff * dff];
         for (int edit = 0; edit < 5; edit++) {               // five earlier edits of 3 keys each
             double[] kPrev = gaussian(dff * 3, rnd);
-            LeastSquares.accumulateKeyGram(raw, kPrev, dff, 3);
-            LeastSquares.accumulateProjectedKeyGram(projected, p, kPrev, 3);
+            ProjectedLeastSquares.accumulateKeyGram(raw, kPrev, dff, 3);
+            ProjectedLeastSquares.accumulateProjectedKeyGram(projected, p, kPrev, 3);
         }
         double[] pd = p.dense();
         double[] reference = mulRect(mulRect(pd, dff, dff, raw, dff), dff, dff, pd, dff);
         assertArrayEquals(reference, projected, 1e-12 * maxAbs(reference), "Σ (P k)(P k)ᵀ = P (Σ k kᵀ) P");
-        assertArrayEquals(reference, LeastSquares.projectGram(p, raw), 1e-12 * maxAbs(reference));
+        assertArrayEquals(reference, ProjectedLeastSquares.projectGram(p, raw), 1e-12 * maxAbs(reference));
         for (int n : new int[] {3, 12}) {                     // low-rank (n < d) and dense updates
             double[] k = gaussian(dff * n, rnd);
             double[] r = gaussian(d * n, rnd);
-            double[] fromRaw = LeastSquares.alphaEdit(p, k, r, raw, d, n, 2).dense();
-            double[] fromProjected = LeastSquares.alphaEditProjected(p, k, r, projected, d, n, 2).dense();
+            double[] fromRaw = ProjectedLeastSquares.alphaEdit(p, k, r, raw, d, n, 2).dense();
+            double[] fromProjected = ProjectedLeastSquares.alphaEditProjected(p, k, r, projected, d, n, 2).dense();
             assertArrayEquals(fromRaw, fromProjected, 1e-10 * maxAbs(fromRaw), "n = " + n);
         }
         assertThrows(IllegalArgumentException.class,
-                () -> LeastSquares.alphaEditProjected(p, gaussian(dff, rnd), gaussian(d, rnd), new double[4], d, 1, 1));
+                () -> ProjectedLeastSquares.alphaEditProjected(p, gaussian(dff, rnd), gaussian(d, rnd), new double[4], d, 1, 1));
     }
 
     // --------------------------------------------------------------------------------- Update
