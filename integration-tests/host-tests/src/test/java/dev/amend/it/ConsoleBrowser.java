@@ -26,18 +26,25 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code chromium-driver} packages; no driver is downloaded), with the steps a user takes on its pages.
  */
 final class ConsoleBrowser implements AutoCloseable {
+    private final HostProcess host;
     private final ChromeDriver driver;
-    private final String baseUrl;
     private final Path downloads;
 
-    private ConsoleBrowser(ChromeDriver driver, String baseUrl, Path downloads) {
+    private ConsoleBrowser(HostProcess host, ChromeDriver driver, Path downloads) {
+        this.host = host;
         this.driver = driver;
-        this.baseUrl = baseUrl;
         this.downloads = downloads;
     }
 
-    /** Returns the path of the first of {@code names} found on the PATH or in /usr/bin and /usr/lib/chromium. */
+    /**
+     * Returns the executable the system property {@code amend.console.<first name>} names, else the first of
+     * {@code names} found on the PATH or in /usr/bin and /usr/lib/chromium.
+     */
     static Optional<Path> executable(String... names) {
+        String chosen = System.getProperty("amend.console." + names[0]);
+        if (chosen != null) {
+            return Optional.of(Path.of(chosen)).filter(Files::isExecutable);
+        }
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/bin:/usr/lib/chromium";
         return Stream.of(names).flatMap(n -> Stream.of(path.split(":")).filter(d -> !d.isEmpty())
                 .map(d -> Path.of(d, n))).filter(Files::isExecutable).findFirst();
@@ -47,14 +54,23 @@ final class ConsoleBrowser implements AutoCloseable {
     static String missing() {
         if (executable("chromium", "chromium-browser").isEmpty() || executable("chromedriver").isEmpty()) {
             return "chromium and chromedriver are not installed: install Debian's chromium and chromium-driver"
-                    + " packages (apt-get install chromium chromium-driver; .ci/run does this in CI)";
+                    + " packages (apt-get install chromium chromium-driver; .ci/run does this in CI), or name them"
+                    + " with -Damend.console.chromium=PATH -Damend.console.chromedriver=PATH";
         }
         return null;
     }
 
-    /** Returns a headless browser (fresh profile, so nothing is cached) for the console at {@code baseUrl}. */
-    static ConsoleBrowser start(String baseUrl, Path downloads) throws IOException {
-        Files.createDirectories(downloads);
+    /**
+     * Returns a headless browser (fresh profile, so nothing is cached) on the console of a new packaged host
+     * (token {@link HostProcess#TOKEN}, data under {@code work}, plus {@code hostProperties}); null, after printing
+     * why, when the browser is not installed, so that {@code test} skips.
+     */
+    static ConsoleBrowser onNewHost(Path work, Class<?> test, String... hostProperties) throws IOException {
+        if (missing() != null) {
+            System.out.println("skipping " + test.getSimpleName() + ": " + missing());
+            return null;
+        }
+        Path downloads = Files.createDirectories(work.resolve("downloads"));
         ChromeOptions options = new ChromeOptions();
         options.setBinary(executable("chromium", "chromium-browser").orElseThrow().toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -63,9 +79,15 @@ final class ConsoleBrowser implements AutoCloseable {
                 "download.prompt_for_download", false));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(executable("chromedriver").orElseThrow().toFile()).usingAnyFreePort().build();
-        ChromeDriver driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
-        return new ConsoleBrowser(driver, baseUrl, downloads);
+        HostProcess host = HostProcess.withToken(work.resolve("data"), hostProperties);
+        try {
+            ChromeDriver driver = new ChromeDriver(service, options);
+            driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
+            return new ConsoleBrowser(host, driver, downloads);
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
     }
 
     /** Returns the driver. */
@@ -80,7 +102,7 @@ final class ConsoleBrowser implements AutoCloseable {
 
     /** Opens the console and returns once its first loads are done. */
     void open() {
-        driver.get(baseUrl + "/");
+        driver.get(host.baseUrl() + "/");
         waitUntil(Duration.ofSeconds(60), "the console to be ready",
                 () -> "true".equals(script("return document.documentElement.dataset.ready")));
     }
@@ -139,6 +161,12 @@ final class ConsoleBrowser implements AutoCloseable {
         return awaitText("try-output", "new token", 60);
     }
 
+    /** Returns true when the page read a job's event stream (GET /api/v1/jobs/{id}/events answered 200). */
+    boolean followedAJobStream() {
+        return Boolean.TRUE.equals(script("return performance.getEntriesByType('resource').some(r =>"
+                + " /\\/api\\/v1\\/jobs\\/[^/]+\\/events$/.test(r.name) && r.responseStatus === 200)"));
+    }
+
     /** Saves a screenshot of the page as {@code name}.png in the folder the build names (amend.console.screenshots). */
     void screenshot(String name) throws IOException {
         Path dir = Path.of(System.getProperty("amend.console.screenshots", "target/console-screenshots"));
@@ -147,7 +175,7 @@ final class ConsoleBrowser implements AutoCloseable {
         long height = ((Number) script("return document.documentElement.scrollHeight")).longValue();
         driver.manage().window().setSize(new Dimension(window.getWidth(), (int) Math.max(window.getHeight(),
                 Math.min(height + 140, 4000))));
-        script("window.scrollTo(0, 0)");
+        script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)");
         Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
         driver.manage().window().setSize(window);
     }
@@ -165,8 +193,13 @@ final class ConsoleBrowser implements AutoCloseable {
         }
     }
 
+    /** Closes the browser, then stops the host. */
     @Override
     public void close() {
-        driver.quit();
+        try {
+            driver.quit();
+        } finally {
+            host.close();
+        }
     }
 }

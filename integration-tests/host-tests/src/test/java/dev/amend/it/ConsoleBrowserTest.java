@@ -10,14 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -30,32 +27,15 @@ import org.openqa.selenium.WebElement;
  * chromium or chromedriver is absent (.ci/run installs them).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ConsoleBrowserTest {
+class ConsoleBrowserTest extends ConsoleTestCase {
     static final String[] SECTIONS = {"models", "try", "edit", "history", "plugins", "pictures"};
 
-    @TempDir
-    static Path work;
-    static HostProcess host;
-    static ConsoleBrowser browser;
     static String editId;
     static String pluginEditId;
 
     @BeforeAll
     static void start() throws IOException {
-        String missing = ConsoleBrowser.missing();
-        Assumptions.assumeTrue(missing == null, missing);
-        host = HostProcess.withToken(work.resolve("data"));
-        browser = ConsoleBrowser.start(host.baseUrl(), work.resolve("downloads"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (host != null) {
-            host.close();
-        }
+        browser = ConsoleBrowser.onNewHost(work, ConsoleBrowserTest.class);
     }
 
     @Test
@@ -72,6 +52,7 @@ class ConsoleBrowserTest {
         assertFalse(browser.byId("edit-submit").isEnabled(), "editing needs the token");
         assertTrue(browser.byId("edit-access").getText().contains("enter the host's token"),
                 browser.byId("edit-access").getText());
+        browser.screenshot("edit-without-token");
         assertTrue(Boolean.TRUE.equals(browser.script("return sessionStorage.length === 0"
                 + " && localStorage.length === 0")), "nothing stored without a token");
     }
@@ -114,8 +95,7 @@ class ConsoleBrowserTest {
         String result = browser.awaitText("edit-result", "applied", 300);
         assertTrue(browser.byId("edit-progress-text").getText().contains("succeeded"),
                 browser.byId("edit-progress-text").getText());
-        assertTrue(Boolean.TRUE.equals(browser.script("return performance.getEntriesByType('resource')"
-                + ".some(r => /\\/api\\/v1\\/jobs\\/[^/]+\\/events$/.test(r.name))")), "progress came from the job stream");
+        assertTrue(browser.followedAJobStream(), "progress came from the job stream");
         WebElement answers = browser.byId("edit-result").findElement(By.tagName("tbody"));
         List<WebElement> cells = answers.findElements(By.tagName("td"));
         assertTrue(cells.get(1).getText().contains("Paris"), "before: " + result);

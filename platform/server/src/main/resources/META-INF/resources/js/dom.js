@@ -60,3 +60,8 @@ export function formatNumber(value) {
 export function filled(prompt, subject) {
   return prompt.includes('{}') ? prompt.replace('{}', subject) : prompt;
 }
+
+/** Returns an ISO instant as a date and time in UTC, e.g. "06/12/2026, 02:25:20 UTC". */
+export function formatTime(iso) {
+  return new Date(iso).toLocaleString('en-GB', { timeZone: 'UTC', timeZoneName: 'short' });
+}

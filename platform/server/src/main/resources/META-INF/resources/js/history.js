@@ -2,7 +2,7 @@
 // export the selected edits as a patch, import a patch.
 import { download, getJson, request } from './api.js';
 import { applyAccess } from './auth.js';
-import { byId, el, fill, filled, formatNumber, table } from './dom.js';
+import { byId, el, fill, filled, formatNumber, formatTime, table } from './dom.js';
 import { clearErrors, showError } from './fields.js';
 import { emit, on, state } from './state.js';
 
@@ -30,7 +30,7 @@ function row(e) {
     el('code', {}, e.id),
     e.method + ' ' + e.methodVersion,
     { node: requestText(e), class: 'pre' },
-    new Date(e.recordedAt).toLocaleString('en-GB', { timeZone: 'UTC', timeZoneName: 'short' }),
+    formatTime(e.recordedAt),
     { node: author(e) },
     { node: scoresText(e), class: 'pre' },
     { node: [

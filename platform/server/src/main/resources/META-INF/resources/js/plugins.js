@@ -2,7 +2,7 @@
 // evaluator with its version and origin.
 import { getJson, request } from './api.js';
 import { applyAccess } from './auth.js';
-import { byId, el, fill, formatNumber, table } from './dom.js';
+import { byId, el, fill, formatNumber, formatTime, table } from './dom.js';
 import { clearErrors, showError } from './fields.js';
 import { emit, on } from './state.js';
 
@@ -16,7 +16,7 @@ function row(p, retired) {
     el('code', {}, p.file),
     p.status + (p.reason ? ': ' + p.reason : ''),
     { node: provided(p), class: 'pre' },
-    p.loadedAt ? new Date(p.loadedAt).toLocaleString('en-GB', { timeZone: 'UTC', timeZoneName: 'short' }) : '',
+    p.loadedAt ? formatTime(p.loadedAt) : '',
     { node: formatNumber(p.size) + ' B', class: 'num' },
     el('code', { title: p.sha256 }, (p.sha256 || '').slice(0, 12)),
     { node: String(p.leases), class: 'num' },
