@@ -179,7 +179,9 @@ public final class PluginCatalog implements AutoCloseable {
         synchronized (lock) {
             ensureOpen();
             s = snapshot;
-            s.registry().editor(name);
+            for (String part : name.split("\\+", -1)) {
+                s.registry().editor(part); // decorator+method: each part must be installed
+            }
             pinned = s.owners(name, true);
             pinned.forEach(j -> j.leases++);
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.runtime.plugins.PluginInfo.Status;
+import dev.amend.spi.EditorDecorator;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.InvalidRequestException;
@@ -98,6 +99,29 @@ class PluginCatalogTest {
             assertThrows(InvalidHyperparametersException.class,
                     () -> catalog.leaseEditor("alpha", ARCH, Map.of("nonsense", 1), "test"));
             assertEquals(0, catalog.plugins().get(0).leases(), "a failed lease releases its pin");
+        }
+    }
+
+    @Test
+    void aDecoratorOnTheClassPathWrapsAPluginsMethodByTheComposedName() throws IOException {
+        Files.writeString(tmp.resolve("classpath/META-INF/services/" + EditorDecorator.class.getName()),
+                ClassPathFixtureDecorator.class.getName() + "\n");
+        PluginJars.builder().editor("p.alpha", "alpha", "1.0").writeTo(dir.resolve("alpha.jar"));
+        try (PluginCatalog catalog = open()) {
+            try (EditorLease lease = catalog.leaseEditor("fixture-wrap+alpha", ARCH, Map.of("rounds", 3,
+                    "base", Map.of("scale", 2)), "test")) {
+                assertEquals("classpath+plugin:alpha.jar", lease.origin());
+                assertEquals(1, catalog.plugins().get(0).leases(), "the base method's jar is pinned");
+                Edit e = lease.editor().computeEdit(null, List.of(REQUEST), ctx(tmp));
+                assertEquals("fixture-wrap", e.method());
+                assertEquals("alpha", e.metadata().get("wrapped"));
+                assertEquals("1.0", e.metadata().get("marker"), "the plugin's editor computed it");
+            }
+            assertEquals(0, catalog.plugins().get(0).leases());
+            InvalidRequestException unknown = assertThrows(InvalidRequestException.class,
+                    () -> catalog.leaseEditor("fixture-wrap+nope", ARCH, Map.of(), "test"));
+            assertTrue(unknown.getMessage().startsWith("unknown method \"nope\""), unknown.getMessage());
+            assertThrows(InvalidRequestException.class, () -> catalog.leaseEditor("nope+alpha", ARCH, Map.of(), "t"));
         }
     }
 
