@@ -47,7 +47,8 @@ import java.util.regex.Pattern;
  * <p>All methods are synchronised on the ledger. The ledger writes the model's weights in
  * {@link #record}, {@link #rollback}, {@link #importPatch} and on open; callers that run forward passes
  * concurrently hold their own lock around these calls. Every change to the weights must go through the
- * ledger (its base copies assume so).
+ * ledger (its base copies assume so): {@link #recordApplied} takes an edit the caller has just applied,
+ * with the values the weights had before it.
  */
 public final class EditLedger implements AutoCloseable {
     /** The journal format version this class writes and reads. */
