@@ -44,9 +44,10 @@ import org.jboss.logging.Logger;
 /**
  * The host's edits on the runtime's edit pipeline ({@link EditSession}): validate → configure the method →
  * compute the edit on the working copy, apply it there, answer and score → record it in the ledger as applied
- * (durably first) and copy the touched weights to the serving copy, or restore them. Every edit computation, rollback and import of the process runs
- * on one thread ("amend-edits"): edits are serialised per model and across models (DJL allows one
- * gradient-collecting scope per process), and that thread owns the working copies of the weights.
+ * (durably first) and copy the touched weights to the serving copy, or restore them. Every edit computation,
+ * rollback and import of the process runs on one thread ("amend-edits"): edits are serialised per model and
+ * across models (DJL allows one gradient-collecting scope per process), and that thread owns the working copies
+ * of the weights.
  */
 @ApplicationScoped
 public class EditService {
