@@ -30,17 +30,6 @@ class RecordAppliedTest {
     @TempDir
     Path data;
 
-    private static List<Edit> edits(Transformer m) {
-        Random r = new Random(5);
-        List<Edit> edits = new ArrayList<>();
-        edits.add(LedgerFixtures.edit("rome", List.of(LedgerFixtures.lowRank(m, 1, 1, r)), 0));
-        edits.add(LedgerFixtures.edit("memit", List.of(LedgerFixtures.dense(m, 2, r), LedgerFixtures.lowRank(m, 1, 1, r)),
-                1));
-        edits.add(LedgerFixtures.edit("alphaedit", List.of(LedgerFixtures.lowRank(m, 2, 1, r),
-                LedgerFixtures.denseOn(m, "transformer.ln_f.weight", r)), 2));
-        return edits;
-    }
-
     /** Applies {@code edit} as the pipeline does and records it as applied; returns its id. */
     private static String applyAndRecord(EditLedger ledger, Transformer m, Edit edit, Map<String, Object> info) {
         try (AppliedEdits applied = AppliedEdits.of(m, edit)) {
@@ -59,21 +48,22 @@ class RecordAppliedTest {
                 List.of(new Score("efficacy", "counterfact-probability", 1.0, 1),
                         new Score("fluency", "ngram-entropy", Double.NaN, 0)), Map.of("seed", 3L));
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
-            edits = edits(m);
+            edits = LedgerFixtures.mixedEdits(m);
             Map<String, int[]> expected = LedgerFixtures.bitsOf(LedgerFixtures.plainJava(m, edits));
             ids.add(applyAndRecord(ledger, m, edits.get(0), info.toMap()));
             ids.add(ledger.record(edits.get(1), Map.of()).id());
             ids.add(applyAndRecord(ledger, m, edits.get(2), Map.of()));
+            ids.add(applyAndRecord(ledger, m, edits.get(3), Map.of()));
             weights = bits(m);
             assertEquals(List.of(), differing(expected, weights), "each edit applied once, as plain Java adds them");
             assertEquals(info, EditInfo.of(ledger.entry(ids.get(0)).orElseThrow().info()), "the info reads back typed");
         }
         try (Transformer fresh = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, fresh);
              Transformer base = LedgerFixtures.gpt2(SEED)) {
-            assertEquals(3, ledger.recovery().replayedEdits());
+            assertEquals(4, ledger.recovery().replayedEdits());
             assertEquals(List.of(), differing(weights, bits(fresh)), "replay after a restart equals the weights");
             ledger.rollback(List.of(ids.get(0)));
-            Map<String, int[]> without = LedgerFixtures.bitsOf(LedgerFixtures.plainJava(base, edits.subList(1, 3)));
+            Map<String, int[]> without = LedgerFixtures.bitsOf(LedgerFixtures.plainJava(base, edits.subList(1, 4)));
             assertEquals(List.of(), differing(without, bits(fresh)), "rolled back onto base values");
         }
     }
@@ -82,7 +72,7 @@ class RecordAppliedTest {
     void rollingBackAnAppliedEditInTheSameProcessRestoresThePreEditValues() {
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
             Map<String, int[]> base = bits(m);
-            List<Edit> edits = edits(m);
+            List<Edit> edits = LedgerFixtures.mixedEdits(m);
             String first = applyAndRecord(ledger, m, edits.get(0), Map.of());
             String second = applyAndRecord(ledger, m, edits.get(1), Map.of());
             ledger.rollback(List.of(second, first));
