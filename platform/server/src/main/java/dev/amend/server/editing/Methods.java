@@ -7,6 +7,7 @@ import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.runtime.plugins.PluginEvent;
 import dev.amend.runtime.plugins.PluginInfo;
+import dev.amend.server.model.HostedModel;
 import dev.amend.spi.model.ModelArchitecture;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -102,6 +103,16 @@ public class Methods {
     /** Returns the evaluators served now with their origin, version and protocol. */
     public List<MethodInfo> evaluators() {
         return catalog().evaluators();
+    }
+
+    /** Returns the methods served now with their defaults for {@code model}, and the evaluators. */
+    public MethodListing listing(HostedModel model) {
+        return new MethodListing(model.name(), editors(model.serving().architecture()), evaluators());
+    }
+
+    /** Returns the plugins directory with its jars and the retired ones still held by running edits. */
+    public PluginListing pluginListing() {
+        return new PluginListing(directory(), plugins(), catalog().retired());
     }
 
     /** Returns the plugin jars with their status (LOADED or FAILED with the reason) and methods. */
