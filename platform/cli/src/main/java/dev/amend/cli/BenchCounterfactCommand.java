@@ -1,7 +1,7 @@
 package dev.amend.cli;
 
 import dev.amend.bench.CounterFactBench;
-import dev.amend.bench.FactPool;
+import dev.amend.bench.BenchSplit;
 import dev.amend.bench.Unedited;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.runtime.editing.EditorRegistry;
@@ -105,9 +105,9 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                 : mode != null ? mode
                 : method.equalsIgnoreCase("rome") || method.equalsIgnoreCase("mend") ? CounterFactBench.Mode.INDIVIDUAL
                 : CounterFactBench.Mode.BATCH;
-        FactPool pool = split != null ? FactPool.of(split) : facts != null ? FactPool.of(facts)
-                : method.equalsIgnoreCase("mend") ? FactPool.HELDOUT : FactPool.ALL;
-        if (split != null && facts != null && !FactPool.of(split).equals(FactPool.of(facts))) {
+        BenchSplit pool = split != null ? BenchSplit.of(split) : facts != null ? BenchSplit.of(facts)
+                : method.equalsIgnoreCase("mend") ? BenchSplit.HELDOUT : BenchSplit.ALL;
+        if (split != null && facts != null && !BenchSplit.of(split).equals(BenchSplit.of(facts))) {
             System.err.println("note: --split " + split + " wins over --facts " + facts);
         }
         if (seeds != null && seed != null) {

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The parts of the demo corpus a benchmark draws its edits from, by {@link EditorSplit}: {@code validation}
- * (bucket 1: where hyperparameter profiles are tuned), {@code heldout} (bucket 0: where reported figures come
- * from), or {@code all} facts.
+ * The part of a benchmark's data a run draws from, by {@link EditorSplit}'s rule (bucket = first byte of SHA-256 of
+ * the key's UTF-8 bytes, modulo 10): {@code validation} (bucket 1: where hyperparameter profiles are tuned),
+ * {@code heldout} (bucket 0: where reported figures come from), or {@code all}. The key is the subject for the demo
+ * corpus's facts and the item's id (MQuAKE-CF: the case's id) for long-form files.
  */
-public enum FactPool {
+public enum BenchSplit {
     /** Every fact of the corpus. */
     ALL,
     /** Bucket 1 of {@link EditorSplit}: the facts profiles are tuned on. */
@@ -21,8 +22,8 @@ public enum FactPool {
     HELDOUT;
 
     /** Returns the pool named {@code name} (all, validation or heldout, any case). */
-    public static FactPool of(String name) {
-        for (FactPool p : values()) {
+    public static BenchSplit of(String name) {
+        for (BenchSplit p : values()) {
             if (p.id().equals(name.toLowerCase(Locale.ROOT))) {
                 return p;
             }
@@ -36,6 +37,15 @@ public enum FactPool {
             case ALL -> corpus.facts();
             case VALIDATION -> EditorSplit.VALIDATION.facts(corpus);
             case HELDOUT -> EditorSplit.HELDOUT.facts(corpus);
+        };
+    }
+
+    /** Returns true when the item keyed {@code key} (a subject, an item id) belongs to this part. */
+    public boolean includes(String key) {
+        return switch (this) {
+            case ALL -> true;
+            case VALIDATION -> EditorSplit.ofSubject(key) == EditorSplit.VALIDATION;
+            case HELDOUT -> EditorSplit.ofSubject(key) == EditorSplit.HELDOUT;
         };
     }
 
