@@ -115,7 +115,7 @@ final class BenchLongformCommand implements Callable<Integer> {
                     Unedited.is(method) ? null : corpusOptions.resolve(model), List.of());
             SentenceEmbedder embedder = noSimilarity ? null : SentenceEmbedder.shared();
             LongFormBench.Report r;
-            try (BufferedWriter w = Files.newBufferedWriter(results, StandardCharsets.UTF_8)) {
+            try (BufferedWriter w = newWriter(results)) {
                 r = LongFormBench.run(model, method, editor, items, ctx,
                         new LongFormBench.Options(limit, maxNewTokens, margin, 8, maxTargetTokens), embedder, item -> {
                             try {
@@ -136,6 +136,13 @@ final class BenchLongformCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static BufferedWriter newWriter(Path file) throws IOException {
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        return Files.newBufferedWriter(file, StandardCharsets.UTF_8);
     }
 
     private static Map<String, Object> line(LongFormBench.ItemResult r) {
