@@ -58,7 +58,8 @@ final class SuiteTables {
             boolean longform = row.args().contains("longform");
             StringBuilder t = longform ? lf : cf;
             String method = row.args().get(row.args().indexOf("--method") + 1);
-            t.append("| ").append(method).append(" | ").append(setting(row)).append(" | ");
+            t.append("| `").append(method).append("` | ").append(method.equals("none") ? "unedited model" : setting(row))
+                    .append(" | ");
             if (run == null) {
                 t.append("not measured yet |".repeat(longform ? 5 : 8)).append('\n');
                 continue;
