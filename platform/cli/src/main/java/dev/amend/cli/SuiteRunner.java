@@ -82,14 +82,15 @@ final class SuiteRunner {
     }
 
     /**
-     * Returns the short commit of the code that runs, with {@code +changes} when tracked files other than the
-     * documentation differ from it, or {@code unknown} without git.
+     * Returns the short commit of the code that runs, with {@code +changes} when the sources the launcher builds
+     * from (any {@code src/main} file, any {@code pom.xml}) differ from it or are untracked, or {@code unknown}
+     * without git.
      */
     String commit() {
         if (commit == null) {
             String head = git("rev-parse", "--short=7", "HEAD");
-            String changes = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs",
-                    ":(exclude)README.md");
+            String changes = git("status", "--porcelain", "--untracked-files=all", "--", ":(glob)**/src/main/**",
+                    ":(glob)**/pom.xml");
             commit = head == null || head.isBlank() ? "unknown" : head.strip() + (changes == null || changes.isBlank()
                     ? "" : "+changes");
         }
