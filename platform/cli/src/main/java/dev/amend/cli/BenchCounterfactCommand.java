@@ -1,7 +1,7 @@
 package dev.amend.cli;
 
-import dev.amend.bench.CounterFactBench;
 import dev.amend.bench.BenchSplit;
+import dev.amend.bench.CounterFactBench;
 import dev.amend.bench.Unedited;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.runtime.editing.EditorRegistry;

@@ -55,6 +55,7 @@ final class SuiteRunner {
                 return true;
             }
         }
+        String ranOn = commit(); // before the run: the code this JVM loaded
         System.err.println("bench suite: " + section.name() + "/" + row.name() + ": " + row.command());
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
@@ -75,7 +76,7 @@ final class SuiteRunner {
             return false;
         }
         JsonObject result = JsonParser.parseString(last).getAsJsonObject();
-        store.put(section.name() + "/" + row.name(), new SuiteSection.Run(row.command(), commit(),
+        store.put(section.name() + "/" + row.name(), new SuiteSection.Run(row.command(), ranOn,
                 Runtime.getRuntime().availableProcessors(), DATE.format(ZonedDateTime.now(ZoneOffset.UTC)), seconds,
                 result));
         return true;
