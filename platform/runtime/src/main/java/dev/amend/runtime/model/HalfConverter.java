@@ -2,12 +2,11 @@ package dev.amend.runtime.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
@@ -15,6 +14,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -52,9 +55,16 @@ final class HalfConverter {
     private static volatile HalfConverter instance;
 
     private final PtSymbolBlock module;
+    /** Arrays whose names tell DJL which method to run ({@code module_method:<name>}); never read otherwise. */
+    private final Map<String, NDArray> markers = new HashMap<>();
 
-    private HalfConverter(PtSymbolBlock module) {
+    private HalfConverter(PtSymbolBlock module, NDManager owner) {
         this.module = module;
+        for (String method : List.of("widen", "narrow", "assign")) {
+            NDArray marker = owner.create(0f);
+            marker.setName("module_method:" + method);
+            markers.put(method, marker);
+        }
     }
 
     /** Returns the process-wide converter (its module holds no tensors and serves every device). */
@@ -68,7 +78,7 @@ final class HalfConverter {
                     NDManager owner = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
                     try {
                         c = new HalfConverter(JniUtils.loadModule((PtNDManager) owner,
-                                new ByteArrayInputStream(archive()), true, false));
+                                new ByteArrayInputStream(archive()), true, false), owner);
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot load the bfloat16 converter", e);
                     }
@@ -81,41 +91,45 @@ final class HalfConverter {
 
     /** Returns the float32 values of the bfloat16 patterns in {@code bits} (a float16-typed tensor), in its manager. */
     NDArray widen(NDArray bits) {
-        return call("widen", bits.getManager(), bits);
+        return call("widen", bits);
     }
 
     /** Returns the bfloat16 patterns (rounded to nearest even) of the values in {@code values}, float16-typed. */
     NDArray narrow(NDArray values) {
-        return call("narrow", values.getManager(), float32(values));
+        return call("narrow", float32(values));
     }
 
     /** Writes {@code values} rounded to bfloat16 into the patterns of {@code bits}, in place. */
     void assign(NDArray bits, NDArray values) {
         NDArray v = float32(values);
-        NDArray view = call("assign", bits.getManager(), bits, v.getDevice().equals(bits.getDevice()) ? v
-                : v.toDevice(bits.getDevice(), false));
-        view.close();
+        call("assign", bits, v.getDevice().equals(bits.getDevice()) ? v : v.toDevice(bits.getDevice(), false)).close();
     }
 
     private static NDArray float32(NDArray values) {
         return values.getDataType() == DataType.FLOAT32 ? values : values.toType(DataType.FLOAT32, false);
     }
 
-    private NDArray call(String method, NDManager into, NDArray... args) {
-        IValue[] in = new IValue[args.length];
+    /**
+     * Returns what {@code method} returns for {@code args}, in the first argument's manager. The method runs in
+     * training mode: in inference mode TorchScript makes inference tensors, which autograd refuses to save for a
+     * backward pass and which cannot be updated in place later.
+     */
+    private NDArray call(String method, NDArray... args) {
+        NDList in = new NDList(args.length + 1);
+        List<NDArray> views = new ArrayList<>();
+        for (NDArray a : args) {
+            // DJL reads an input's name as a dict key or list marker: pass an unnamed handle on the same data
+            NDArray x = a.getName() == null ? a : a.reshape(a.getShape());
+            if (x != a) {
+                views.add(x);
+            }
+            in.add(x);
+        }
+        in.add(markers.get(method));
         try {
-            for (int i = 0; i < args.length; i++) {
-                in[i] = IValue.from((PtNDArray) args[i]);
-            }
-            try (IValue out = IValueUtils.runMethod(module, method, in)) {
-                return out.toTensor((PtNDManager) into);
-            }
+            return IValueUtils.forward(module, in, true).singletonOrThrow();
         } finally {
-            for (IValue v : in) {
-                if (v != null) {
-                    v.close();
-                }
-            }
+            views.forEach(NDArray::close);
         }
     }
 

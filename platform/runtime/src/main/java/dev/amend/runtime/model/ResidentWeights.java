@@ -49,7 +49,6 @@ final class ResidentWeights {
                 a.close();
             }
             resident.attach(manager);
-            resident.setName(name);
             stored.put(name, resident);
         } finally {
             JniUtils.setGradMode(grad);
@@ -129,8 +128,11 @@ final class ResidentWeights {
     void write(String name, NDArray value) {
         NDArray target = stored.get(name);
         try (NDManager tmp = target.getManager().newSubManager(target.getDevice())) {
-            NDArray v = value.getDevice().equals(target.getDevice()) ? value : value.toDevice(target.getDevice(), true);
-            v.attach(tmp);
+            NDArray v = value;
+            if (!value.getDevice().equals(target.getDevice())) {
+                v = value.toDevice(target.getDevice(), true);
+                v.attach(tmp);                                     // our copy; the caller's array stays theirs
+            }
             if (v.getDataType() == target.getDataType()) {
                 target.set(new NDIndex("..."), v);
             } else if (precision == Precision.BFLOAT16) {
@@ -151,9 +153,10 @@ final class ResidentWeights {
             return;
         }
         try (NDManager tmp = target.getManager().newSubManager(target.getDevice())) {
-            NDArray sum = widen(target, precision);
+            NDArray wide = widen(target, precision);
+            wide.attach(tmp);
+            NDArray sum = wide.add(delta);
             sum.attach(tmp);
-            sum.addi(delta);
             write(name, sum);
         }
     }

@@ -405,6 +405,11 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         return out;
     }
 
+    /** Returns the index into {@link Residency#devices()} of the device holding each block, index = layer. */
+    public int[] placement() {
+        return blockSlots.clone();
+    }
+
     /** Returns the SHA-256 of the weights now, hashed as {@link #baseHash()} is (equal to it before any edit). */
     public String weightsHash() {
         MessageDigest digest = sha256();
