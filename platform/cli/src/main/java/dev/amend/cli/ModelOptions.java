@@ -1,13 +1,17 @@
 package dev.amend.cli;
 
+import ai.djl.Device;
 import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
+import dev.amend.runtime.model.Precision;
+import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.demo.DemoModel;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The options that choose a model: path, tokenizer, device. */
+/** The options that choose a model: path, tokenizer, device(s), resident type. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "PATH",
             description = "Hugging Face model directory, or a llama2.c .bin checkpoint (default: the demo model).")
@@ -21,11 +25,26 @@ final class ModelOptions {
             description = "cpu (default) or cuda:N; also AMEND_DEVICE.")
     String device;
 
+    @Option(names = "--devices", paramLabel = "LIST",
+            description = "Spread the blocks over several devices in contiguous ranges, e.g. cuda:0,cuda:1 "
+                    + "(overrides --device).")
+    String devices;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "${env:AMEND_DTYPE:-float32}",
+            description = "Type the weights are held in: float32 (default), float16 or bfloat16; also AMEND_DTYPE.")
+    String dtype;
+
     /** Returns the chosen model, loaded. */
     Transformer load() {
         if (model == null) {
-            return DemoModel.load(Devices.parse(device));
+            return DemoModel.load(residency());
         }
-        return ModelLoader.load(model, tokenizer, Devices.parse(device));
+        return ModelLoader.load(model, tokenizer, residency());
+    }
+
+    /** Returns the resident type and devices the options name. */
+    Residency residency() {
+        List<Device> where = devices != null ? Devices.parseList(devices) : List.of(Devices.parse(device));
+        return new Residency(Precision.parse(dtype), where);
     }
 }

@@ -58,6 +58,11 @@ public final class Devices {
         return parse(p);
     }
 
+    /** Returns the name of {@code device} as configuration writes it: {@code cpu} or {@code cuda:N}. */
+    public static String name(Device device) {
+        return device.isGpu() ? "cuda:" + device.getDeviceId() : device.getDeviceType();
+    }
+
     /** Returns the flavor of the PyTorch natives on the class path ({@code cpu}, {@code cu124}), or null if none. */
     public static String nativeFlavor() {
         String best = null;
