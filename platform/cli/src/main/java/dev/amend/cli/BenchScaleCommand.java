@@ -1,16 +1,15 @@
 package dev.amend.cli;
 
-import ai.djl.Device;
 import dev.amend.runtime.bench.ModelShape;
 import dev.amend.runtime.bench.ScaleBenchmark;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.io.Devices;
-import dev.amend.runtime.model.Precision;
 import dev.amend.runtime.model.Residency;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code amend bench scale}: a random model of a real shape, its memory, throughput and edit times. */
@@ -29,17 +28,8 @@ final class BenchScaleCommand implements Callable<Integer> {
             description = "Keep the first N blocks (default: the blocks up to the shape's last usual edit layer).")
     Integer blocks;
 
-    @Option(names = "--dtype", defaultValue = "${env:AMEND_DTYPE:-float32}", paramLabel = "TYPE",
-            description = "float32 (default), float16 or bfloat16.")
-    String dtype;
-
-    @Option(names = "--device", defaultValue = "${env:AMEND_DEVICE:-cpu}", paramLabel = "DEVICE",
-            description = "cpu or cuda:N.")
-    String device;
-
-    @Option(names = "--devices", paramLabel = "LIST",
-            description = "Spread the blocks over several devices, e.g. cuda:0,cuda:1 (overrides --device).")
-    String devices;
+    @Mixin
+    ResidencyOptions where;
 
     @Option(names = "--methods", defaultValue = "rome,memit,alphaedit", split = ",", paramLabel = "LIST",
             description = "Methods to time (default ${DEFAULT-VALUE}); none: --methods=\"\".")
@@ -65,8 +55,7 @@ final class BenchScaleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelShape s = ModelShape.parse(shape);
-        List<Device> where = devices != null ? Devices.parseList(devices) : List.of(Devices.parse(device));
-        Residency residency = new Residency(Precision.parse(dtype), where);
+        Residency residency = where.residency();
         List<String> chosen = methods.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
         chosen.forEach(s::editLayers); // refuses an unknown method before anything is built
         int n = blocks != null ? blocks : s.blocksToEditLayers();

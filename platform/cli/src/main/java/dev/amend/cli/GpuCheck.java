@@ -17,9 +17,6 @@ import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.model.GenerationRequest;
 import dev.amend.spi.model.Sampling;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,25 +116,12 @@ public final class GpuCheck {
 
     /** Returns the JSON a CLI command printed, or throws with what it printed on failure. */
     private static Object cli(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        ByteArrayOutputStream messages = new ByteArrayOutputStream();
-        int rc;
-        try (PrintStream o = new PrintStream(captured, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(messages, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            rc = AmendCli.run(args);
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
+        CapturedRun r = CapturedRun.of(args);
+        if (r.code() != 0) {
+            throw new IllegalStateException("./amend " + String.join(" ", args) + " exited " + r.code() + ": "
+                    + r.err().strip());
         }
-        String text = captured.toString(StandardCharsets.UTF_8).strip();
-        if (rc != 0) {
-            throw new IllegalStateException("./amend " + String.join(" ", args) + " exited " + rc + ": "
-                    + messages.toString(StandardCharsets.UTF_8).strip());
-        }
+        String text = r.out().strip();
         String last = text.substring(text.lastIndexOf('\n') + 1);
         return new com.google.gson.Gson().fromJson(JsonParser.parseString(last), Object.class);
     }

@@ -1,14 +1,10 @@
 package dev.amend.cli;
 
-import ai.djl.Device;
-import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
-import dev.amend.runtime.model.Precision;
-import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.demo.DemoModel;
 import java.nio.file.Path;
-import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options that choose a model: path, tokenizer, device(s), resident type. */
@@ -21,30 +17,14 @@ final class ModelOptions {
             description = "Tokenizer of a llama2.c checkpoint (tok*.bin).")
     Path tokenizer;
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "${env:AMEND_DEVICE:-cpu}",
-            description = "cpu (default) or cuda:N; also AMEND_DEVICE.")
-    String device;
-
-    @Option(names = "--devices", paramLabel = "LIST",
-            description = "Spread the blocks over several devices in contiguous ranges, e.g. cuda:0,cuda:1 "
-                    + "(overrides --device).")
-    String devices;
-
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "${env:AMEND_DTYPE:-float32}",
-            description = "Type the weights are held in: float32 (default), float16 or bfloat16; also AMEND_DTYPE.")
-    String dtype;
+    @Mixin
+    ResidencyOptions where;
 
     /** Returns the chosen model, loaded. */
     Transformer load() {
         if (model == null) {
-            return DemoModel.load(residency());
+            return DemoModel.load(where.residency());
         }
-        return ModelLoader.load(model, tokenizer, residency());
-    }
-
-    /** Returns the resident type and devices the options name. */
-    Residency residency() {
-        List<Device> where = devices != null ? Devices.parseList(devices) : List.of(Devices.parse(device));
-        return new Residency(Precision.parse(dtype), where);
+        return ModelLoader.load(model, tokenizer, where.residency());
     }
 }

@@ -12,12 +12,8 @@ import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.safetensors.HalfFloats;
 import dev.amend.spi.edit.Edit;
-import dev.amend.spi.edit.WeightDelta;
-import dev.amend.spi.model.EditPoint;
-import dev.amend.spi.model.WeightLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -79,23 +75,10 @@ class HalfPrecisionLedgerTest {
                                               Precision p) {
         Map<String, int[]> w = new TreeMap<>();
         base.forEach((n, b) -> w.put(n, b.clone()));
-        Map<String, EditPoint> points = new LinkedHashMap<>();
-        model.architecture().editPoints().forEach(e -> points.put(e.weight(), e));
-        for (Edit e : edits) {
-            for (WeightDelta d : e.deltas()) {
-                int[] target = w.get(d.weight());
-                boolean transposed = points.containsKey(d.weight())
-                        && points.get(d.weight()).layout() == WeightLayout.IN_OUT;
-                for (int i = 0; i < d.rows(); i++) {
-                    for (int j = 0; j < d.cols(); j++) {
-                        float delta = d instanceof WeightDelta.LowRank lr ? lr.u()[i] * lr.v()[j]
-                                : ((WeightDelta.Dense) d).values()[i * d.cols() + j];
-                        int idx = transposed ? j * d.rows() + i : i * d.cols() + j;
-                        target[idx] = round(value(target[idx], p) + delta, p);
-                    }
-                }
-            }
-        }
+        LedgerFixtures.forEachDelta(model, edits, (weight, index, delta) -> {
+            int[] target = w.get(weight);
+            target[index] = round(value(target[index], p) + delta, p);
+        });
         return w;
     }
 
