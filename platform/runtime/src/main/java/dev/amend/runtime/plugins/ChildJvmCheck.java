@@ -2,6 +2,8 @@ package dev.amend.runtime.plugins;
 
 import dev.amend.runtime.plugins.PluginJar.Failure;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +58,9 @@ final class ChildJvmCheck {
             Run run = run(jars.subList(out.size(), jars.size()));
             if (!run.ready) {
                 String why = stopped ? "the catalog closed during the check"
-                        : "the plugin check could not start a JVM: " + run.lastOutputLine();
+                        : "the plugin check could not start a JVM (" + run.lastOutputLine() + "): fix that, or turn"
+                        + " the child-JVM check off (the host's amend.plugins.check-in-child-jvm=false) to check"
+                        + " jars in the host only";
                 while (out.size() < jars.size()) {
                     out.add(new Verdict(Failure.UNCHECKED, why, run.tail));
                 }
@@ -153,9 +157,16 @@ final class ChildJvmCheck {
         return new java.io.File(System.getProperty("os.name", "").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
+    /** Returns the last lines (at most 20, from the last 8 KiB) of the child's output. */
     private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        try (SeekableByteChannel ch = Files.newByteChannel(log)) {
+            long size = ch.size();
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(size, 8192));
+            ch.position(size - b.capacity());
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+                // fill the buffer
+            }
+            List<String> lines = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).lines().toList();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
         } catch (IOException e) {
             return "";
