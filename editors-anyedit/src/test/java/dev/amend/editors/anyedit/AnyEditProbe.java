@@ -1,10 +1,10 @@
 package dev.amend.editors.anyedit;
 
 import ai.djl.Device;
+import dev.amend.bench.LongFormBench;
+import dev.amend.bench.LongFormItem;
 import dev.amend.demo.DemoModel;
 import dev.amend.editors.memit.MemitProvider;
-import dev.amend.evaluators.longform.LongFormBench;
-import dev.amend.evaluators.longform.LongFormItem;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.edit.Edit;

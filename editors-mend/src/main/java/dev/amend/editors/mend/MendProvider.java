@@ -3,10 +3,13 @@ package dev.amend.editors.mend;
 import dev.amend.kit.HyperparameterDefaults;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorProvider;
+import dev.amend.spi.EditorTrainer;
+import dev.amend.spi.TrainableEditor;
+import dev.amend.spi.edit.TrainingOptions;
 import dev.amend.spi.model.ModelArchitecture;
 
-/** Registers MEND ({@code mend}) with ServiceLoader. */
-public final class MendProvider implements EditorProvider<MendHyperparameters> {
+/** Registers MEND ({@code mend}) with ServiceLoader, as an editor and as a method that can be trained. */
+public final class MendProvider implements EditorProvider<MendHyperparameters>, TrainableEditor<MendHyperparameters> {
     /** The method's version, recorded in every edit. */
     public static final String VERSION = "1.0.0";
 
@@ -40,5 +43,10 @@ public final class MendProvider implements EditorProvider<MendHyperparameters> {
     @Override
     public Editor create(MendHyperparameters hyperparameters) {
         return new MendEditor(hyperparameters);
+    }
+
+    @Override
+    public EditorTrainer trainer(MendHyperparameters hyperparameters, TrainingOptions options) {
+        return new MendEditorTrainer(hyperparameters, options);
     }
 }

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.amend.bench.CounterFactBench;
 import dev.amend.demo.DemoModel;
 import dev.amend.demo.corpus.EditorSplit;
 import dev.amend.demo.corpus.FactCorpus;
-import dev.amend.evaluators.bench.CounterFactBench;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;

@@ -3,9 +3,9 @@ package dev.amend.editors.rome;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import dev.amend.bench.CounterFactBench;
 import dev.amend.demo.DemoModel;
 import dev.amend.demo.corpus.FactCorpus;
-import dev.amend.evaluators.bench.CounterFactBench;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.ProgressListener;

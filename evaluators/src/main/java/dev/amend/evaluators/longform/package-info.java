@@ -1,2 +1,2 @@
-/** Long-form metrics (ROUGE, BLEU, MiniLM semantic similarity) and the UnKEBench / EditEverything / MQuAKE-CF runner. */
+/** Long-form metrics: ROUGE, BLEU and MiniLM semantic similarity. */
 package dev.amend.evaluators.longform;

@@ -1,8 +1,9 @@
 package dev.amend.cli;
 
+import dev.amend.bench.CounterFactBench;
 import dev.amend.demo.corpus.EditorSplit;
 import dev.amend.demo.corpus.FactCorpus;
-import dev.amend.evaluators.bench.CounterFactBench;
+import dev.amend.runtime.editing.EditSession;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
@@ -98,10 +99,7 @@ final class BenchCounterfactCommand implements Callable<Integer> {
             FactCorpus corpus = FactCorpus.load();
             List<EvaluationCase> cases = CounterFactBench.cases(corpus,
                     pool.equals("heldout") ? EditorSplit.HELDOUT.facts(corpus) : corpus.facts(), edits, neighbours, seed);
-            List<Evaluator> evaluators = new ArrayList<>();
-            for (String name : List.of("counterfact", "counterfact-exact", "easyedit")) {
-                evaluators.add(registry.evaluator(name).create());
-            }
+            List<Evaluator> evaluators = registry.createEvaluators(EditSession.DEFAULT_EVALUATORS);
             Evaluator fluency = registry.evaluators().containsKey("fluency")
                     ? registry.evaluator("fluency").create() : null;
             EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),

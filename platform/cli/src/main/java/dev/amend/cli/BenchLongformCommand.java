@@ -1,7 +1,7 @@
 package dev.amend.cli;
 
-import dev.amend.evaluators.longform.LongFormBench;
-import dev.amend.evaluators.longform.LongFormItem;
+import dev.amend.bench.LongFormBench;
+import dev.amend.bench.LongFormItem;
 import dev.amend.evaluators.longform.SentenceEmbedder;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;

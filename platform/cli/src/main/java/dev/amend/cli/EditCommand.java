@@ -1,18 +1,20 @@
 package dev.amend.cli;
 
-import dev.amend.kit.WeightSnapshot;
+import dev.amend.runtime.editing.Baseline;
+import dev.amend.runtime.editing.EditFact;
+import dev.amend.runtime.editing.EditLimits;
+import dev.amend.runtime.editing.EditSession;
+import dev.amend.runtime.editing.EditTimings;
+import dev.amend.runtime.editing.EditTrial;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.plugins.PluginCatalog;
-import dev.amend.spi.Evaluator;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
-import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.edit.EvaluationCase;
-import dev.amend.spi.edit.Score;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -72,7 +74,6 @@ final class EditCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        EditRequest request = new EditRequest(prompt, subject, target, paraphrases);
         if (keep) {
             dataDirOptions.require("--keep");
         }
@@ -82,93 +83,81 @@ final class EditCommand implements Callable<Integer> {
             EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
                     hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
                     hparams == null ? "defaults" : hparams.toString());
-            String before = DemoCommand.answer(model, request.filledPrompt());
-            List<EvaluationCase> cases = List.of(new EvaluationCase(request, before, paraphrases, Map.of(), Map.of(),
-                    Map.of()));
-            List<Evaluator> evaluators = new ArrayList<>();
-            for (String name : List.of("counterfact", "counterfact-exact", "easyedit")) {
-                if (registry.evaluators().containsKey(name)) {
-                    Evaluator e = registry.evaluator(name).create();
-                    cases = e.baseline(model, cases);
-                    evaluators.add(e);
-                }
-            }
-            long t1 = System.nanoTime();
+            List<EvaluationCase> cases = EditLimits.DEFAULTS.check(
+                    List.of(new EditFact(prompt, subject, target, paraphrases, Map.of())), model, model.name());
+            EditSession session = new EditSession(model, editor.editor(),
+                    registry.createEvaluators(EditSession.DEFAULT_EVALUATORS));
+            Baseline before = session.before(cases, List.of());
             // With a data directory the model holds the kept edits, and the editor sees them as its history.
             EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
                     corpusOptions.resolveOrNull(model), ledger == null ? List.of() : ledger.history());
-            Edit edit = editor.editor().computeEdit(model, List.of(request), ctx);
-            long t2 = System.nanoTime();
-            Map<String, Object> scores = new LinkedHashMap<>();
-            String after;
-            try (WeightSnapshot base = WeightSnapshot.of(model,
-                    edit.deltas().stream().map(d -> d.weight()).distinct().toList())) {
-                edit.applyTo(model);
-                after = DemoCommand.answer(model, request.filledPrompt());
-                for (Evaluator e : evaluators) {
-                    for (Score s : e.evaluate(model, cases)) {
-                        scores.put(s.protocol() + "/" + s.metric(), s.value());
-                    }
-                }
-                base.restore();
-            }
-            long t3 = System.nanoTime();
-            Map<String, Object> seconds = new LinkedHashMap<>();
-            seconds.put("total", (t3 - t0) / 1e9);
-            seconds.put("edit", (t2 - t1) / 1e9);
-            for (String k : List.of("seconds_statistics", "seconds_optimisation", "seconds_insertion")) {
-                if (edit.metadata().get(k) instanceof Number n) {
-                    seconds.put(k.substring("seconds_".length()), n.doubleValue());
-                }
-            }
-            String id = editId(edit);
-            if (keep) {
-                // The weights are back where they were; recording applies the same deltas to the same values.
-                Map<String, Object> info = new LinkedHashMap<>();
-                info.put("before", before);
-                info.put("after", after);
-                info.put("scores", scores);
-                info.put("seed", seed);
-                info.put("source", "amend edit");
-                id = ledger.record(edit, info).id();
-            }
-            if (json) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("edit_id", id);
-                o.put("method", method);
-                o.put("prompt", request.filledPrompt());
-                o.put("target", request.target());
-                o.put("before", before);
-                o.put("after", after);
-                o.put("scores", scores);
-                o.put("seconds", seconds);
-                o.put("ignored_hparams", editor.ignored());
-                if (ledger != null) {
-                    o.put("kept", keep);
-                    o.put("kept_edits", ledger.entries().size());
-                    o.put("ledger", ledger.directory().toString());
-                }
-                System.out.println(Json.of(o));
-            } else {
-                System.out.printf("%s edit %s on %s%n", method, id, model.name());
-                System.out.printf("  before: %s ->%s%n", request.filledPrompt(), before);
-                System.out.printf("  after:  %s ->%s%n", request.filledPrompt(), after);
-                scores.forEach((k, v) -> System.out.printf("  %-48s %.3f%n", k, (Double) v));
-                seconds.forEach((k, v) -> System.out.printf("  seconds %-40s %.2f%n", k, (Double) v));
-                if (!editor.ignored().isEmpty()) {
-                    System.out.println("  hyperparameters not used by " + method + ": " + editor.ignored());
-                }
-                if (keep) {
-                    System.out.printf("  kept as edit %s in %s (%d kept edit(s)); undo with: ./amend ledger rollback"
-                            + " --data-dir %s %s%n", id, ledger.directory(), ledger.entries().size(),
-                            dataDirOptions.dataDir, id);
-                } else {
-                    System.out.println("  (the edit was applied for the check and rolled back; --keep --data-dir DIR"
-                            + " records it in the model's ledger)");
-                }
+            try (EditTrial trial = session.trial(before, ctx)) {
+                String id = keep ? record(trial, ledger) : editId(trial.edit());
+                print(trial, id, model.name(), editor.ignored(), ledger, seconds(trial, t0));
             }
         }
         return 0;
+    }
+
+    /** Records the applied edit in the ledger (the model keeps it) and returns its id. */
+    private String record(EditTrial trial, EditLedger ledger) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("seed", seed);
+        extra.put("source", "amend edit");
+        String id = ledger.recordApplied(trial.edit(), trial.info(extra).toMap(), trial.applied()::preEdit).id();
+        trial.keep();
+        return id;
+    }
+
+    private static Map<String, Object> seconds(EditTrial trial, long t0) {
+        Map<String, Object> seconds = new LinkedHashMap<>();
+        seconds.put("total", (System.nanoTime() - t0) / 1e9);
+        seconds.put("edit", trial.secondsEdit());
+        seconds.putAll(EditTimings.of(trial.edit()));
+        return seconds;
+    }
+
+    private void print(EditTrial trial, String id, String modelName, List<String> ignored, EditLedger ledger,
+                       Map<String, Object> seconds) {
+        String filled = trial.baseline().prompts().get(0);
+        String before = trial.before().get(0);
+        String after = trial.after().get(0);
+        Map<String, Double> scores = EditSession.byKey(trial.scores());
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("edit_id", id);
+            o.put("method", method);
+            o.put("prompt", filled);
+            o.put("target", trial.baseline().requests().get(0).target());
+            o.put("before", before);
+            o.put("after", after);
+            o.put("scores", scores);
+            o.put("seconds", seconds);
+            o.put("ignored_hparams", ignored);
+            if (ledger != null) {
+                o.put("kept", keep);
+                o.put("kept_edits", ledger.entries().size());
+                o.put("ledger", ledger.directory().toString());
+            }
+            System.out.println(Json.of(o));
+            return;
+        }
+        System.out.printf("%s edit %s on %s%n", method, id, modelName);
+        System.out.printf("  before: %s ->%s%n", filled, before);
+        System.out.printf("  after:  %s ->%s%n", filled, after);
+        scores.forEach((k, v) -> System.out.printf("  %-48s %.3f%n", k, v));
+        seconds.forEach((k, v) -> System.out.printf("  seconds %-40s %.2f%n", k, (Double) v));
+        if (!ignored.isEmpty()) {
+            System.out.println("  hyperparameters not used by " + method + ": " + ignored);
+        }
+        if (keep) {
+            System.out.printf("  kept as edit %s in %s (%d kept edit(s)); undo with: ./amend ledger rollback"
+                    + " --data-dir %s %s%n", id, ledger.directory(), ledger.entries().size(),
+                    dataDirOptions.dataDir, id);
+        } else {
+            System.out.println("  (the edit was applied for the check and rolled back; --keep --data-dir DIR"
+                    + " records it in the model's ledger)");
+        }
     }
 
     /** Returns a short id derived from the edit's content. */

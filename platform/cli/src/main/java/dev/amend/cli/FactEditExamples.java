@@ -4,14 +4,14 @@ import dev.amend.demo.corpus.EditorSplit;
 import dev.amend.demo.corpus.Fact;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.demo.corpus.Relation;
-import dev.amend.editors.mend.MendExample;
 import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.TrainingExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 /**
- * MEND training examples from the demo fact corpus: a fact rewritten to another object of its relation
+ * Training examples for learned editors (MEND) from the demo fact corpus: a fact rewritten to another object of its relation
  * (the edit, in the relation's first training template), the other training templates as rephrasings
  * (held-out templates stay unseen for generalisation), and as locality prompts other subjects of the same
  * relation (half) and facts of other relations (half) with their true objects.
@@ -21,9 +21,9 @@ final class FactEditExamples {
     }
 
     /** Returns {@code perFact} examples for every fact of {@code part}, seeded by {@code random}. */
-    static List<MendExample> build(FactCorpus corpus, EditorSplit part, int perFact, int locality, Random random) {
+    static List<TrainingExample> build(FactCorpus corpus, EditorSplit part, int perFact, int locality, Random random) {
         List<Fact> facts = part.facts(corpus);
-        List<MendExample> out = new ArrayList<>();
+        List<TrainingExample> out = new ArrayList<>();
         for (int k = 0; k < perFact; k++) {
             for (Fact f : facts) {
                 Relation rel = corpus.relation(f.relation());
@@ -33,10 +33,10 @@ final class FactEditExamples {
                 for (String t : rel.trainTemplates().subList(1, rel.trainTemplates().size())) {
                     rephrasings.add(f.prompt(t));
                 }
-                List<MendExample.Locality> loc = new ArrayList<>();
+                List<TrainingExample.Locality> loc = new ArrayList<>();
                 for (Fact nb : corpus.neighbourhood(f, newObject, (locality + 1) / 2, random)) {
                     if (EditorSplit.of(nb) != EditorSplit.HELDOUT) {
-                        loc.add(new MendExample.Locality(nb.prompt(rel.trainTemplates().get(0)), " " + nb.object()));
+                        loc.add(new TrainingExample.Locality(nb.prompt(rel.trainTemplates().get(0)), " " + nb.object()));
                     }
                 }
                 while (loc.size() < locality) {
@@ -46,9 +46,9 @@ final class FactEditExamples {
                     }
                     Relation or = corpus.relation(other.relation());
                     String t = or.trainTemplates().get(random.nextInt(or.trainTemplates().size()));
-                    loc.add(new MendExample.Locality(other.prompt(t), " " + other.object()));
+                    loc.add(new TrainingExample.Locality(other.prompt(t), " " + other.object()));
                 }
-                out.add(new MendExample(edit, rephrasings, loc));
+                out.add(new TrainingExample(edit, rephrasings, loc));
             }
         }
         java.util.Collections.shuffle(out, random);

@@ -3,13 +3,13 @@ package dev.amend.cli;
 import dev.amend.demo.corpus.EditorSplit;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.demo.train.LossCurve;
-import dev.amend.editors.mend.MendExample;
-import dev.amend.editors.mend.MendHyperparameters;
-import dev.amend.editors.mend.MendProvider;
-import dev.amend.editors.mend.MendTrainer;
+import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.hparams.HyperparameterBinder;
+import dev.amend.spi.EditorTrainer;
+import dev.amend.spi.edit.TrainingExample;
+import dev.amend.spi.edit.TrainingOptions;
+import dev.amend.spi.edit.TrainingReport;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,43 +51,35 @@ final class TrainMendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Transformer model = modelOptions.load()) {
-            Map<String, Object> values = new LinkedHashMap<>(hparams == null ? Map.of() : HyperparameterFiles.read(hparams));
-            if (seed != null) {
-                values.put("seed", seed);
-            }
-            if (steps != null) {
-                values.put("max_iters", steps);
-            }
-            MendProvider provider = new MendProvider();
-            MendHyperparameters h = HyperparameterBinder.bind(MendHyperparameters.class,
-                    provider.defaults(model.architecture()), values, model.architecture(),
-                    hparams == null ? "defaults" : hparams.toString()).value();
+            Map<String, Object> notes = new LinkedHashMap<>();
+            notes.put("split", "demo corpus by SHA-256(subject)[0] % 10: 0 held out, 1 validation, 2-9 training");
+            notes.put("examples_per_fact", perFact);
+            EditorTrainer trainer = EditorRegistry.classPath().trainer("mend", model.architecture(),
+                    hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
+                    hparams == null ? "defaults" : hparams.toString(),
+                    new TrainingOptions(seed, steps, maxMinutes * 60, out, notes, line -> System.err.println("\n" + line)));
             FactCorpus corpus = FactCorpus.load();
             if (!model.name().equals("demo")) {
                 System.err.println("note: the edit examples come from the demo fact corpus; " + model.name()
                         + " is trained on facts it may not know");
             }
-            Random random = new Random(h.seed());
-            List<MendExample> train = FactEditExamples.build(corpus, EditorSplit.TRAIN, perFact, h.locality(), random);
-            List<MendExample> validation = FactEditExamples.build(corpus, EditorSplit.VALIDATION, 1, h.locality(),
-                    random);
+            Random random = new Random(trainer.seed());
+            List<TrainingExample> train = FactEditExamples.build(corpus, EditorSplit.TRAIN, perFact,
+                    trainer.localityPrompts(), random);
+            List<TrainingExample> validation = FactEditExamples.build(corpus, EditorSplit.VALIDATION, 1,
+                    trainer.localityPrompts(), random);
             System.err.printf("training a MEND editor for %s: %d training and %d validation examples, %d held-out facts"
                     + " never used (seed %d, up to %d steps)%n", model.name(), train.size(), validation.size(),
-                    EditorSplit.HELDOUT.facts(corpus).size(), h.seed(), h.maxIters());
-            MendTrainer.Run run = MendTrainer.train(model, h, train, validation,
-                    new MendTrainer.Options(maxMinutes * 60, line -> System.err.println("\n" + line)), new ProgressBar(false));
-            Map<String, Object> summary = new LinkedHashMap<>(run.network().training());
-            summary.put("split", "demo corpus by SHA-256(subject)[0] % 10: 0 held out, 1 validation, 2-9 training");
-            summary.put("examples_per_fact", perFact);
-            run.network().setTraining(summary);
-            run.network().save(out, model.manager());
+                    EditorSplit.HELDOUT.facts(corpus).size(), trainer.seed(), trainer.maxSteps());
+            TrainingReport run = trainer.train(model, train, validation, new ProgressBar(false));
             LossCurve.writePng(run.losses(), out.resolve("loss.png"), "MEND training loss (" + model.name() + ")");
-            MendTrainer.Validation best = run.validations().get(run.bestStep());
             System.out.printf("wrote %s in %.0f s, %d steps (%s); kept step %d%n", out, run.seconds(), run.steps(),
                     run.stopReason(), run.bestStep());
-            if (best != null) {
+            Map<String, Double> best = run.bestValidation();
+            if (!best.isEmpty()) {
                 System.out.printf("validation: loss %.3f, edit accuracy %.3f, rephrase accuracy %.3f, locality kept %.3f%n",
-                        best.loss(), best.editAccuracy(), best.rephraseAccuracy(), best.localityKept());
+                        best.get("loss"), best.get("edit_accuracy"), best.get("rephrase_accuracy"),
+                        best.get("locality_kept"));
             }
         }
         return 0;

@@ -53,7 +53,7 @@ class CliContractTest {
     void modeNamesAreAcceptedAsTheHelpWritesThem() {
         var parsed = AmendCli.commandLine().parseArgs("bench", "counterfact", "--method", "memit", "--mode", "batch");
         var counterfact = parsed.subcommand().subcommand().commandSpec().userObject();
-        assertEquals(dev.amend.evaluators.bench.CounterFactBench.Mode.BATCH,
+        assertEquals(dev.amend.bench.CounterFactBench.Mode.BATCH,
                 ((BenchCounterfactCommand) counterfact).mode);
     }
 

@@ -31,6 +31,11 @@ public final class WeightSnapshot implements AutoCloseable {
         return s;
     }
 
+    /** Returns the saved value of {@code name}, or null when this snapshot does not hold that weight. */
+    public NDArray saved(String name) {
+        return copies.get(name);
+    }
+
     /** Writes the saved values back into the model. */
     public void restore() {
         copies.forEach(model::setWeight);

@@ -3,10 +3,14 @@ package dev.amend.runtime.editing;
 import dev.amend.spi.Editor;
 import dev.amend.spi.EditorDecorator;
 import dev.amend.spi.EditorProvider;
+import dev.amend.spi.EditorTrainer;
+import dev.amend.spi.Evaluator;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.Hyperparameters;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.MethodProvider;
+import dev.amend.spi.TrainableEditor;
+import dev.amend.spi.edit.TrainingOptions;
 import dev.amend.spi.hparams.Bound;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.model.ModelArchitecture;
@@ -96,6 +100,15 @@ public final class EditorRegistry {
         return p;
     }
 
+    /** Returns a new evaluator of each of {@code names}, in order, or throws naming the installed ones. */
+    public List<Evaluator> createEvaluators(List<String> names) {
+        List<Evaluator> out = new ArrayList<>();
+        for (String name : names) {
+            out.add(evaluator(name).create());
+        }
+        return out;
+    }
+
     /**
      * A configured editor with its hyperparameters.
      *
@@ -167,6 +180,28 @@ public final class EditorRegistry {
             ignored.add("base." + k);
         }
         return new Configured(top.provider(), top.editor(), top.hyperparameters(), ignored);
+    }
+
+    /**
+     * Returns the trainer of the learned method {@code name} (a {@link TrainableEditor}) for {@code arch}: its
+     * defaults for the architecture with {@code overrides} bound over them ({@code source} names where they came
+     * from), and {@code options}. Throws naming the methods that can be trained when {@code name} is not one.
+     */
+    public EditorTrainer trainer(String name, ModelArchitecture arch, Map<String, ?> overrides, String source,
+                                 TrainingOptions options) {
+        if (!(editor(name) instanceof TrainableEditor<?> t)) {
+            List<String> trainable = editors.entrySet().stream().filter(e -> e.getValue() instanceof TrainableEditor<?>)
+                    .map(Map.Entry::getKey).toList();
+            throw new InvalidRequestException("\"" + name + "\" is not a learned method and cannot be trained;"
+                    + " the methods that can be are: " + (trainable.isEmpty() ? "none" : String.join(", ", trainable)));
+        }
+        return trainerOf(t, arch, overrides, source, options);
+    }
+
+    private static <H extends Hyperparameters> EditorTrainer trainerOf(TrainableEditor<H> p, ModelArchitecture arch,
+                                                                      Map<String, ?> overrides, String source,
+                                                                      TrainingOptions options) {
+        return p.trainer(bindRecord(p.hyperparameterType(), p.defaults(arch), overrides, arch, source).value(), options);
     }
 
     /** Returns the names of the installed decorators. */

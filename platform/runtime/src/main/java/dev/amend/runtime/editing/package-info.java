@@ -1,2 +1,5 @@
-/** Finding editing methods, binding their hyperparameters from files, and running them on a model. */
+/**
+ * Finding editing methods, binding their hyperparameters from files, and the edit pipeline that runs them on a
+ * model ({@link dev.amend.runtime.editing.EditSession}), shared by the host, the CLI and the benchmark runners.
+ */
 package dev.amend.runtime.editing;

@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Copies (in host memory) of the base values of the weights that edits in the ledger touch, taken
@@ -29,6 +30,21 @@ final class BaseWeights implements AutoCloseable {
         for (String n : names) {
             if (!copies.containsKey(n)) {
                 NDArray w = model.weight(n);
+                NDArray copy = w.getDevice().equals(Device.cpu()) ? w.duplicate() : w.toDevice(Device.cpu(), true);
+                copy.attach(manager);
+                copies.put(n, copy);
+            }
+        }
+    }
+
+    /**
+     * Copies, for every weight in {@code names} that has no copy yet, the value {@code preEdit} gives for it: the
+     * value from before an edit the model already holds, which is the base value since no earlier edit touched it.
+     */
+    void keepPreEdit(Collection<String> names, Function<String, NDArray> preEdit) {
+        for (String n : names) {
+            if (!copies.containsKey(n)) {
+                NDArray w = preEdit.apply(n);
                 NDArray copy = w.getDevice().equals(Device.cpu()) ? w.duplicate() : w.toDevice(Device.cpu(), true);
                 copy.attach(manager);
                 copies.put(n, copy);

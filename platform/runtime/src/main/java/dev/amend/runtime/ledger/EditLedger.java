@@ -1,5 +1,6 @@
 package dev.amend.runtime.ledger;
 
+import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -24,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -45,7 +48,8 @@ import java.util.regex.Pattern;
  * <p>All methods are synchronised on the ledger. The ledger writes the model's weights in
  * {@link #record}, {@link #rollback}, {@link #importPatch} and on open; callers that run forward passes
  * concurrently hold their own lock around these calls. Every change to the weights must go through the
- * ledger (its base copies assume so).
+ * ledger (its base copies assume so): {@link #recordApplied} takes an edit the caller has just applied,
+ * with the values the weights had before it.
  */
 public final class EditLedger implements AutoCloseable {
     /** The journal format version this class writes and reads. */
@@ -380,12 +384,68 @@ public final class EditLedger implements AutoCloseable {
     }
 
     /**
-     * Records several edits with one group commit: each deltas file written and fsynced, one fsync of the
-     * directory, all journal records in one append and one fsync; then applies them in order. A crash
+     * Records {@code edit}, which the caller has already applied to the model, durably (as {@link #record} does)
+     * and returns its entry; the model's weights are not touched. {@code preEdit} returns the value each weight the
+     * edit changes had before it was applied (the ledger copies those no earlier edit touched as their base
+     * values). The edit must be applied exactly as the ledger stores it, which the ledger checks: its deltas read
+     * back from the stored form bit for bit. If this throws, nothing is recorded and the caller must restore the
+     * weights.
+     *
+     * @throws InvalidRequestException when a delta names a weight the model lacks, has the wrong shape or
+     *                                 non-finite values (nothing is written)
+     */
+    public synchronized LedgerEntry recordApplied(Edit edit, Map<String, Object> info,
+                                                  Function<String, NDArray> preEdit) {
+        checkOpen();
+        check(edit);
+        for (String w : weightsOf(edit)) {
+            if (preEdit.apply(w) == null) {
+                throw new IllegalArgumentException("no value from before the edit for weight " + w);
+            }
+        }
+        LedgerEntry entry = writeDurably(List.of(edit), java.util.Collections.singletonList(info)).get(0);
+        base.keepPreEdit(weightsOf(entry.edit()), preEdit);
+        active.add(entry);
+        history = null;
+        return entry;
+    }
+
+    /**
+     * Records several edits with one group commit (see {@link #writeDurably}), then applies them in order. A crash
      * in the middle keeps a prefix of them.
      */
     private List<LedgerEntry> recordAll(List<Edit> edits, List<Map<String, Object>> infos) {
         edits.forEach(this::check);
+        List<LedgerEntry> entries = writeDurably(edits, infos);
+        // Copy the base values first: no edit in the history touches a weight that has no copy yet.
+        for (LedgerEntry entry : entries) {
+            base.keep(weightsOf(entry.edit()));
+        }
+        active.addAll(entries);
+        history = null;
+        for (int i = 0; i < entries.size(); i++) {
+            try {
+                entries.get(i).edit().applyTo(model);
+            } catch (RuntimeException e) {
+                List<String> unapplied = entries.subList(i, entries.size()).stream().map(LedgerEntry::id).toList();
+                try {
+                    rollback(unapplied);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+                throw new IllegalStateException("edit " + entries.get(i).id() + " was recorded but applying it failed,"
+                        + " so it was rolled back (with the edits recorded after it): " + e.getMessage(), e);
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * Writes several edits with one group commit: each deltas file written and fsynced, one fsync of the
+     * directory, all journal records in one append and one fsync. Returns their entries as a restart reads them
+     * back; the history and the model are not changed.
+     */
+    private List<LedgerEntry> writeDurably(List<Edit> edits, List<Map<String, Object>> infos) {
         List<LedgerEntry> entries = new ArrayList<>();
         List<JsonObject> records = new ArrayList<>();
         Set<String> ids = new LinkedHashSet<>();
@@ -403,6 +463,7 @@ public final class EditLedger implements AutoCloseable {
                 byte[] bytes = TensorBlob.encode(enc.tensors(), fileMeta);
                 // Read back what will be on disk, so this process holds exactly what a restart holds.
                 EditCodec.Decoded stored = EditCodec.decode(enc.json(), TensorBlob.decode(bytes));
+                requireSameDeltas(edits.get(i), stored.edit());
                 JsonObject r = new JsonObject();
                 r.addProperty("type", "edit");
                 r.addProperty("seq", seq);
@@ -426,27 +487,26 @@ public final class EditLedger implements AutoCloseable {
         }
         nextSequence += edits.size();
         usedIds.addAll(ids);
-        // Copy the base values first: no edit in the history touches a weight that has no copy yet.
-        for (LedgerEntry entry : entries) {
-            base.keep(weightsOf(entry.edit()));
-        }
-        active.addAll(entries);
-        history = null;
-        for (int i = 0; i < entries.size(); i++) {
-            try {
-                entries.get(i).edit().applyTo(model);
-            } catch (RuntimeException e) {
-                List<String> unapplied = entries.subList(i, entries.size()).stream().map(LedgerEntry::id).toList();
-                try {
-                    rollback(unapplied);
-                } catch (RuntimeException again) {
-                    e.addSuppressed(again);
-                }
-                throw new IllegalStateException("edit " + entries.get(i).id() + " was recorded but applying it failed,"
-                        + " so it was rolled back (with the edits recorded after it): " + e.getMessage(), e);
+        return entries;
+    }
+
+    /** Throws when the stored form of an edit would not apply bit for bit as {@code given} does. */
+    private static void requireSameDeltas(Edit given, Edit stored) {
+        for (int i = 0; i < given.deltas().size(); i++) {
+            WeightDelta a = given.deltas().get(i);
+            WeightDelta b = stored.deltas().get(i);
+            boolean same;
+            if (a instanceof WeightDelta.LowRank x && b instanceof WeightDelta.LowRank y) {
+                same = x.rank() == y.rank() && Arrays.equals(x.u(), y.u()) && Arrays.equals(x.v(), y.v());
+            } else {
+                same = a instanceof WeightDelta.Dense x && b instanceof WeightDelta.Dense y
+                        && Arrays.equals(x.values(), y.values());
+            }
+            if (!same || !a.weight().equals(b.weight())) {
+                throw new IllegalStateException("the stored form of the delta for " + a.weight()
+                        + " differs from the delta given: the edit cannot be recorded as it was applied");
             }
         }
-        return entries;
     }
 
     /**

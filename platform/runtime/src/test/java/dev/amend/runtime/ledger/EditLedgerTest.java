@@ -34,24 +34,13 @@ class EditLedgerTest {
     @TempDir
     Path data;
 
-    private static List<Edit> mixedEdits(Transformer m) {
-        Random r = new Random(3);
-        List<Edit> edits = new ArrayList<>();
-        edits.add(LedgerFixtures.edit("rome", List.of(LedgerFixtures.lowRank(m, 1, 1, r)), 0));
-        edits.add(LedgerFixtures.edit("memit", List.of(LedgerFixtures.dense(m, 1, r), LedgerFixtures.lowRank(m, 2, 1, r)), 1));
-        edits.add(LedgerFixtures.edit("alphaedit", List.of(LedgerFixtures.lowRank(m, 1, 1, r),
-                LedgerFixtures.denseOn(m, "transformer.ln_f.weight", r)), 2));
-        edits.add(LedgerFixtures.edit("rome", List.of(LedgerFixtures.lowRank(m, 0, 1, r)), 3));
-        return edits;
-    }
-
     @Test
     void recordsAppliesAndReplaysBitForBitAgainstPlainJava() throws Exception {
         List<Edit> edits;
         Map<String, int[]> before;
         List<String> ids = new ArrayList<>();
         try (Transformer m = LedgerFixtures.gpt2(SEED)) {
-            edits = mixedEdits(m);
+            edits = LedgerFixtures.mixedEdits(m);
             Map<String, int[]> expected = LedgerFixtures.bitsOf(LedgerFixtures.plainJava(m, edits));
             try (EditLedger ledger = EditLedger.open(data, m)) {
                 assertTrue(ledger.recovery().created());
@@ -173,7 +162,7 @@ class EditLedgerTest {
         List<String> ids = new ArrayList<>();
         Map<String, int[]> afterRollback;
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
-            edits = mixedEdits(m);
+            edits = LedgerFixtures.mixedEdits(m);
             for (Edit e : edits) {
                 ids.add(ledger.record(e, Map.of()).id());
             }
@@ -230,7 +219,7 @@ class EditLedgerTest {
     @Test
     void rollbackOfUnknownIdChangesNothing() throws Exception {
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
-            String id = ledger.record(mixedEdits(m).get(0), Map.of()).id();
+            String id = ledger.record(LedgerFixtures.mixedEdits(m).get(0), Map.of()).id();
             Map<String, int[]> w = bits(m);
             long size = Files.size(ledger.directory().resolve("journal.jsonl"));
             InvalidRequestException e = assertThrows(InvalidRequestException.class,
@@ -274,7 +263,7 @@ class EditLedgerTest {
         Map<String, int[]> before;
         Path journal;
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
-            List<Edit> edits = mixedEdits(m);
+            List<Edit> edits = LedgerFixtures.mixedEdits(m);
             ledger.record(edits.get(0), Map.of());
             ledger.record(edits.get(1), Map.of());
             before = bits(m);
@@ -296,7 +285,7 @@ class EditLedgerTest {
             assertEquals(2, ledger.entries().size());
             assertEquals(List.of(), differing(before, bits(fresh)));
             // The ledger goes on from a clean journal.
-            ledger.record(mixedEdits(fresh).get(3), Map.of());
+            ledger.record(LedgerFixtures.mixedEdits(fresh).get(3), Map.of());
             before = bits(fresh);
         }
         try (Transformer fresh = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, fresh)) {
@@ -310,7 +299,7 @@ class EditLedgerTest {
     void damagedRecordInTheMiddleIsAClearError() throws Exception {
         Path journal;
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
-            for (Edit e : mixedEdits(m)) {
+            for (Edit e : LedgerFixtures.mixedEdits(m)) {
                 ledger.record(e, Map.of());
             }
             journal = ledger.directory().resolve("journal.jsonl");
@@ -346,7 +335,7 @@ class EditLedgerTest {
     void journalOfAnotherBaseModelIsRefused() throws Exception {
         Path dir = data.resolve("ledger");
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.openAt(dir, m)) {
-            ledger.record(mixedEdits(m).get(0), Map.of());
+            ledger.record(LedgerFixtures.mixedEdits(m).get(0), Map.of());
             // One ledger object per directory at a time.
             IllegalStateException twice = assertThrows(IllegalStateException.class, () -> EditLedger.openAt(dir, m));
             assertTrue(twice.getMessage().contains("open in another process"), twice.getMessage());
@@ -369,7 +358,7 @@ class EditLedgerTest {
         List<Edit> edits;
         List<String> ids = new ArrayList<>();
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data.resolve("a"), m)) {
-            edits = mixedEdits(m);
+            edits = LedgerFixtures.mixedEdits(m);
             for (Edit e : edits) {
                 ids.add(ledger.record(e, Map.of("before", "Paris", "after", "Rome")).id());
             }
@@ -419,7 +408,7 @@ class EditLedgerTest {
     @Test
     void historyFeedsTheEditContext() throws Exception {
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
-            for (Edit e : mixedEdits(m)) {
+            for (Edit e : LedgerFixtures.mixedEdits(m)) {
                 ledger.record(e, Map.of());
             }
             EditContext ctx = EditContext.defaults(data, null).withHistory(ledger.history());
@@ -432,7 +421,7 @@ class EditLedgerTest {
     @Test
     void journalLinesCarryTheirChecksum() throws Exception {
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data, m)) {
-            ledger.record(mixedEdits(m).get(0), Map.of());
+            ledger.record(LedgerFixtures.mixedEdits(m).get(0), Map.of());
             List<String> lines = Files.readAllLines(ledger.directory().resolve("journal.jsonl"));
             assertEquals(2, lines.size());
             for (String l : lines) {

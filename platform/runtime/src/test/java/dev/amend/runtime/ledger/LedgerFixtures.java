@@ -55,6 +55,20 @@ final class LedgerFixtures {
         return new WeightDelta.Dense(weight, rows, cols, gaussian(rows * cols, r, 0.01f));
     }
 
+    /**
+     * Returns four edits of {@code m}: low-rank and dense deltas, on edit points and on a weight that is not one,
+     * some weights touched by several edits.
+     */
+    static List<Edit> mixedEdits(EditableModel m) {
+        Random r = new Random(3);
+        List<Edit> edits = new ArrayList<>();
+        edits.add(edit("rome", List.of(lowRank(m, 1, 1, r)), 0));
+        edits.add(edit("memit", List.of(dense(m, 1, r), lowRank(m, 2, 1, r)), 1));
+        edits.add(edit("alphaedit", List.of(lowRank(m, 1, 1, r), denseOn(m, "transformer.ln_f.weight", r)), 2));
+        edits.add(edit("rome", List.of(lowRank(m, 0, 1, r)), 3));
+        return edits;
+    }
+
     /** Returns an edit with {@code deltas} and metadata of every type the ledger must give back. */
     static Edit edit(String method, List<WeightDelta> deltas, int k) {
         Map<String, Object> h = new LinkedHashMap<>();

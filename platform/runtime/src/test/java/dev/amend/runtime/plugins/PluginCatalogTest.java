@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.amend.runtime.plugins.PluginInfo.Status;
+import dev.amend.spi.EditorDecorator;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.InvalidRequestException;
@@ -102,6 +103,29 @@ class PluginCatalogTest {
     }
 
     @Test
+    void aDecoratorOnTheClassPathWrapsAPluginsMethodByTheComposedName() throws IOException {
+        Files.writeString(tmp.resolve("classpath/META-INF/services/" + EditorDecorator.class.getName()),
+                ClassPathFixtureDecorator.class.getName() + "\n");
+        PluginJars.builder().editor("p.alpha", "alpha", "1.0").writeTo(dir.resolve("alpha.jar"));
+        try (PluginCatalog catalog = open()) {
+            try (EditorLease lease = catalog.leaseEditor("fixture-wrap+alpha", ARCH, Map.of("rounds", 3,
+                    "base", Map.of("scale", 2)), "test")) {
+                assertEquals("classpath+plugin:alpha.jar", lease.origin());
+                assertEquals(1, catalog.plugins().get(0).leases(), "the base method's jar is pinned");
+                Edit e = lease.editor().computeEdit(null, List.of(REQUEST), ctx(tmp));
+                assertEquals("fixture-wrap", e.method());
+                assertEquals("alpha", e.metadata().get("wrapped"));
+                assertEquals("1.0", e.metadata().get("marker"), "the plugin's editor computed it");
+            }
+            assertEquals(0, catalog.plugins().get(0).leases());
+            InvalidRequestException unknown = assertThrows(InvalidRequestException.class,
+                    () -> catalog.leaseEditor("fixture-wrap+nope", ARCH, Map.of(), "test"));
+            assertTrue(unknown.getMessage().startsWith("unknown method \"nope\""), unknown.getMessage());
+            assertThrows(InvalidRequestException.class, () -> catalog.leaseEditor("nope+alpha", ARCH, Map.of(), "t"));
+        }
+    }
+
+    @Test
     void brokenJarsAreReportedWithTheirReasonAndTheRestIsServed() throws IOException {
         PluginJars.builder().editor("p.good", "good", "1").writeTo(dir.resolve("a-good.jar"));
         // the provider extends a class that is not in the jar
@@ -167,6 +191,14 @@ class PluginCatalogTest {
             assertFailed(byFile.get("g-corrupt.jar"), "not a readable jar");
             assertFailed(byFile.get("h-no-services.jar"), "provides no editor or evaluator");
             assertFailed(byFile.get("i-missing-params.jar"), "p/params/Params");
+            // code that threw is moved to rejected/; unfit jars and lost name clashes stay where they are
+            for (String rejected : List.of("b-missing-class.jar", "c-ctor.jar", "d-name.jar", "i-missing-params.jar")) {
+                assertTrue(Files.isRegularFile(dir.resolve("rejected").resolve(rejected)), rejected);
+                assertFailed(byFile.get(rejected), "rejected: moved to rejected/" + rejected);
+            }
+            for (String stays : List.of("e-classpath-clash.jar", "f-jar-clash.jar", "g-corrupt.jar", "h-no-services.jar")) {
+                assertTrue(Files.isRegularFile(dir.resolve(stays)), stays);
+            }
             assertEquals(List.of("fixture-classpath", "good"), catalog.editors().stream().map(MethodInfo::name).toList());
             assertTrue(catalog.evaluators().isEmpty());
             try (EditorLease lease = catalog.leaseEditor("good", ARCH, Map.of(), "test")) {

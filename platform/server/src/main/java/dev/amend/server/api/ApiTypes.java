@@ -93,7 +93,7 @@ public final class ApiTypes {
     /** An applied edit. */
     public record EditView(String id, String method, String methodVersion, List<RequestView> requests,
                            Map<String, Object> hyperparameters, List<String> contextTemplates, List<DeltaView> deltas,
-                           List<Object> scores, List<Object> before, List<Object> after, String recordedAt,
+                           List<ScoreView> scores, List<String> before, List<String> after, String recordedAt,
                            Map<String, Object> info) {
     }
 

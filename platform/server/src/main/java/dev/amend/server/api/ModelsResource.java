@@ -1,6 +1,5 @@
 package dev.amend.server.api;
 
-import dev.amend.runtime.model.Transformer;
 import dev.amend.server.api.ApiTypes.EditAnswer;
 import dev.amend.server.api.ApiTypes.EditBody;
 import dev.amend.server.api.ApiTypes.EditPointView;
@@ -14,10 +13,8 @@ import dev.amend.server.editing.EditService;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.model.GenerationRequest;
 import dev.amend.spi.model.GenerationResult;
 import dev.amend.spi.model.ModelArchitecture;
-import dev.amend.spi.model.Sampling;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -70,30 +67,9 @@ public class ModelsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public GenerateAnswer generate(@PathParam("model") String model,
                                    @Valid @NotNull(message = "send a JSON body {\"prompt\", \"maxNewTokens\"}") GenerateBody body) {
-        HostedModel m = models.get(model);
-        return generate(m, body.prompt(), body.maxNewTokens() == null ? 32 : body.maxNewTokens(),
-                body.temperature() == null ? 0 : body.temperature(), body.topK() == null ? 0 : body.topK(),
-                body.seed() == null ? 0 : body.seed());
-    }
-
-    /** Returns the continuation of {@code prompt} by {@code m} (under its read lock), checking the prompt's length. */
-    public static GenerateAnswer generate(HostedModel m, String prompt, int maxNewTokens, double temperature, int topK,
-                                          long seed) {
-        if (prompt == null || prompt.isBlank()) {
-            throw new InvalidRequestException("the prompt is empty: give text to continue");
-        }
-        if (maxNewTokens < 0 || maxNewTokens > 1024) {
-            throw new InvalidRequestException("maxNewTokens must be in 0..1024, got " + maxNewTokens);
-        }
-        Sampling sampling = new Sampling(temperature, topK, seed);
-        Transformer t = m.serving();
-        int[] ids = t.tokenizer().encode(prompt, true);
-        int context = t.architecture().maxContext();
-        if (ids.length >= context) {
-            throw new InvalidRequestException("the prompt is " + ids.length + " tokens but model " + m.name()
-                    + " reads at most " + context + " (including the new tokens): shorten it");
-        }
-        GenerationResult r = m.read(() -> t.generate(new GenerationRequest(ids, maxNewTokens, sampling, true)));
+        GenerationResult r = models.get(model).generate(body.prompt(),
+                body.maxNewTokens() == null ? 32 : body.maxNewTokens(), body.temperature() == null ? 0 : body.temperature(),
+                body.topK() == null ? 0 : body.topK(), body.seed() == null ? 0 : body.seed());
         return new GenerateAnswer(r.text(), r.promptIds(), r.generatedIds());
     }
 
@@ -127,16 +103,14 @@ public class ModelsResource {
     @DELETE
     @Path("/{model}/edits/{id}")
     public RollbackAnswer rollback(@PathParam("model") String model, @PathParam("id") String id) {
-        EditService.Rollback r = edits.rollback(model, List.of(id));
-        return Views.rollback(r.result(), r.weightsHash());
+        return Views.rollback(edits.rollback(model, List.of(id)));
     }
 
     /** Rolls back several edits at once ({@code ?ids=a,b}); says whether later edits had to be recomputed. */
     @DELETE
     @Path("/{model}/edits")
     public RollbackAnswer rollbackSeveral(@PathParam("model") String model, @QueryParam("ids") String ids) {
-        EditService.Rollback r = edits.rollback(model, idList(ids, "name the edits to roll back: ?ids=ID1,ID2"));
-        return Views.rollback(r.result(), r.weightsHash());
+        return Views.rollback(edits.rollback(model, idList(ids, "name the edits to roll back: ?ids=ID1,ID2")));
     }
 
     /** Returns several applied edits ({@code ?ids=a,b}; all when omitted) as one patch file. */

@@ -6,6 +6,7 @@ import dev.amend.server.api.ApiTypes.PluginsAnswer;
 import dev.amend.server.api.ApiTypes.ProvidedView;
 import dev.amend.server.editing.Methods;
 import dev.amend.server.editing.PluginDirectory;
+import dev.amend.server.editing.PluginListing;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -38,7 +39,7 @@ public class PluginsResource {
     /** Returns the plugins directory and its jars. */
     @GET
     public PluginsAnswer list() {
-        return answer(methods);
+        return answer(methods.pluginListing());
     }
 
     /** Installs a jar: 201 with its account (LOADED); 400 with the reason when it cannot load (nothing kept). */
@@ -56,17 +57,15 @@ public class PluginsResource {
     @Path("/{file}")
     public PluginsAnswer remove(@PathParam("file") String file) {
         directory.remove(file);
-        return answer(methods);
+        return answer(methods.pluginListing());
     }
 
-    /** Returns the listing of the catalog behind {@code methods}. */
-    public static PluginsAnswer answer(Methods methods) {
-        return new PluginsAnswer(methods.directory().toString(), methods.plugins().stream().map(PluginsResource::view)
-                .toList(), methods.catalog().retired().stream().map(PluginsResource::view).toList());
+    private static PluginsAnswer answer(PluginListing l) {
+        return new PluginsAnswer(l.directory().toString(), l.plugins().stream().map(PluginsResource::view).toList(),
+                l.retired().stream().map(PluginsResource::view).toList());
     }
 
-    /** Returns the view of one jar. */
-    public static PluginView view(PluginInfo p) {
+    private static PluginView view(PluginInfo p) {
         return new PluginView(p.file().getFileName().toString(), p.status().name(), p.reason(), provided(p.editors()),
                 provided(p.evaluators()), p.loadedAt() == null ? null : p.loadedAt().toString(), p.size(), p.sha256(),
                 p.leases());

@@ -1,6 +1,9 @@
 package dev.amend.server.editing;
 
-import dev.amend.kit.WeightSnapshot;
+import dev.amend.runtime.editing.Baseline;
+import dev.amend.runtime.editing.EditLimits;
+import dev.amend.runtime.editing.EditSession;
+import dev.amend.runtime.editing.EditTrial;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.ledger.LedgerEntry;
 import dev.amend.runtime.ledger.RollbackResult;
@@ -10,16 +13,12 @@ import dev.amend.runtime.plugins.EvaluatorLease;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.server.model.NotFoundException;
-import dev.amend.spi.Evaluator;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
-import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.edit.EvaluationCase;
-import dev.amend.spi.edit.Score;
 import dev.amend.spi.edit.WeightDelta;
-import dev.amend.spi.model.GenerationRequest;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -43,14 +42,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The edit pipeline: validate → configure the method → compute the edit → record it in the ledger
- * (durably, then applied) → score it. Every edit computation, rollback and import of the process runs
- * on one thread ("amend-edits"): edits are serialised per model and across models (DJL allows one
- * gradient-collecting scope per process), and that thread owns the working copies of the weights.
+ * The host's edits on the runtime's edit pipeline ({@link EditSession}): validate → configure the method →
+ * compute the edit on the working copy, apply it there, answer and score → record it in the ledger as applied
+ * (durably first) and copy the touched weights to the serving copy, or restore them. Every edit computation,
+ * rollback and import of the process runs on one thread ("amend-edits"): edits are serialised per model and
+ * across models (DJL allows one gradient-collecting scope per process), and that thread owns the working copies
+ * of the weights.
  */
 @ApplicationScoped
 public class EditService {
-    private static final int ANSWER_TOKENS = 8;
     private static final Logger LOG = Logger.getLogger(EditService.class);
 
     @Inject
@@ -65,7 +65,7 @@ public class EditService {
     @ConfigProperty(name = "amend.edit.max-target-tokens", defaultValue = "128")
     int maxTargetTokens;
 
-    @ConfigProperty(name = "amend.edit.evaluators", defaultValue = "counterfact")
+    @ConfigProperty(name = "amend.edit.evaluators", defaultValue = EditSession.DEFAULT_EVALUATOR_NAMES)
     List<String> defaultEvaluators;
 
     private final ExecutorService editThread = Executors.newSingleThreadExecutor(r -> {
@@ -84,11 +84,11 @@ public class EditService {
      *
      * @param model      the model
      * @param order      what was asked
-     * @param requests   the requests as the SPI takes them
+     * @param cases      the checked requests with their evaluation material
      * @param editor     the configured method, leased from the plugin catalog
      * @param evaluators the evaluators to score with, leased from the plugin catalog
      */
-    public record Prepared(HostedModel model, EditOrder order, List<EditRequest> requests,
+    public record Prepared(HostedModel model, EditOrder order, List<EvaluationCase> cases,
                            EditorLease editor, List<EvaluatorLease> evaluators) implements AutoCloseable {
         /** Releases the leases (the plugin versions may then be unloaded). */
         @Override
@@ -111,42 +111,8 @@ public class EditService {
             throw new InvalidRequestException("no method given: set \"method\" to one of "
                     + String.join(", ", methods.editorNames()));
         }
-        if (order.facts().isEmpty()) {
-            throw new InvalidRequestException("no requests given: \"requests\" needs at least one"
-                    + " {\"prompt\", \"subject\", \"target\"}");
-        }
-        if (order.facts().size() > maxRequests) {
-            throw new InvalidRequestException(order.facts().size() + " requests in one edit: at most " + maxRequests
-                    + " (split the batch, or raise amend.edit.max-requests)");
-        }
         Transformer m = model.serving();
-        int context = m.architecture().maxContext();
-        List<EditRequest> requests = new ArrayList<>();
-        for (int i = 0; i < order.facts().size(); i++) {
-            EditOrder.Fact f = order.facts().get(i);
-            String where = order.facts().size() == 1 ? "" : "request " + (i + 1) + ": ";
-            if (f == null || f.prompt() == null || f.subject() == null || f.target() == null) {
-                throw new InvalidRequestException(where + "each request needs \"prompt\", \"subject\" and \"target\"");
-            }
-            EditRequest r;
-            try {
-                r = new EditRequest(f.prompt(), f.subject(), f.target(), f.paraphrases());
-            } catch (InvalidRequestException e) {
-                throw new InvalidRequestException(where + e.getMessage(), e);
-            }
-            int targetTokens = m.tokenizer().encode(r.target(), false).length;
-            if (targetTokens > maxTargetTokens) {
-                throw new InvalidRequestException(where + "the target is " + targetTokens + " tokens long: at most "
-                        + maxTargetTokens + " (shorten it, or raise amend.edit.max-target-tokens)");
-            }
-            int promptTokens = m.tokenizer().encode(r.filledPrompt(), true).length;
-            if (promptTokens + targetTokens > context) {
-                throw new InvalidRequestException(where + "the prompt and target are " + (promptTokens + targetTokens)
-                        + " tokens together but model " + model.name() + " reads at most " + context
-                        + ": shorten the prompt");
-            }
-            requests.add(r);
-        }
+        List<EvaluationCase> cases = new EditLimits(maxRequests, maxTargetTokens).check(order.facts(), m, model.name());
         EditorLease editor = methods.leaseEditor(order.method(), m.architecture(), order.hparams());
         List<EvaluatorLease> evaluators = new ArrayList<>();
         try {
@@ -157,10 +123,10 @@ public class EditService {
                 }
             }
         } catch (RuntimeException | Error e) {
-            new Prepared(model, order, requests, editor, evaluators).close();
+            new Prepared(model, order, cases, editor, evaluators).close();
             throw e;
         }
-        return new Prepared(model, order, requests, editor, evaluators);
+        return new Prepared(model, order, cases, editor, evaluators);
     }
 
     /** Returns the outcome of {@code order}, computed, recorded and scored (blocks until done). */
@@ -194,65 +160,27 @@ public class EditService {
 
     private EditOutcome run(Prepared p, ProgressListener progress, BooleanSupplier cancelled) {
         HostedModel model = p.model();
-        Transformer working = model.working();
-        long t0 = System.nanoTime();
-        List<String> before = new ArrayList<>();
-        List<EvaluationCase> cases = new ArrayList<>();
-        for (int i = 0; i < p.requests().size(); i++) {
-            EditRequest r = p.requests().get(i);
-            String answer = answer(working, r.filledPrompt());
-            before.add(answer);
-            EditOrder.Fact f = p.order().facts().get(i);
-            cases.add(new EvaluationCase(r, answer, r.paraphrases(), f.neighbourhood(), Map.of(), Map.of()));
-        }
-        List<Evaluator> evaluators = new ArrayList<>();
-        for (EvaluatorLease ep : p.evaluators()) {
-            Evaluator e = ep.create();
-            cases = e.baseline(working, cases);
-            evaluators.add(e);
-        }
-        List<Edit> history = model.read(() -> model.ledger().history());
+        EditSession session = new EditSession(model.working(), p.editor().editor(),
+                p.evaluators().stream().map(EvaluatorLease::create).toList());
+        Baseline before = session.before(p.cases(), List.of());
         EditContext ctx = new EditContext(p.order().seed(), progress, cancelled, AmendDirs.cache(),
-                model.statisticsCorpus(), history);
-        long t1 = System.nanoTime();
-        Edit edit = p.editor().editor().computeEdit(working, p.requests(), ctx);
-        ctx.checkCancelled();
-        long t2 = System.nanoTime();
-        Set<String> touched = weights(List.of(edit));
-        List<String> after = new ArrayList<>();
-        List<Score> scores = new ArrayList<>();
-        try (WeightSnapshot snapshot = WeightSnapshot.of(working, touched)) {
-            try {
-                edit.applyTo(working);
-                for (EditRequest r : p.requests()) {
-                    after.add(answer(working, r.filledPrompt()));
-                }
-                progress.progress("evaluation", 0, evaluators.size());
-                for (int i = 0; i < evaluators.size(); i++) {
-                    scores.addAll(evaluators.get(i).evaluate(working, cases));
-                    progress.progress("evaluation", i + 1, evaluators.size());
-                }
-            } finally {
-                snapshot.restore();
-            }
+                model.statisticsCorpus(), model.read(() -> model.ledger().history()));
+        try (EditTrial trial = session.trial(before, ctx)) {
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("seed", p.order().seed());
+            extra.put("evaluators", p.evaluators().stream().map(EvaluatorLease::name).toList());
+            extra.put("method_origin", p.editor().origin());
+            extra.put("ignored_hparams", p.editor().ignored());
+            extra.put("seconds_edit", trial.secondsEdit());
+            extra.put("seconds_evaluation", trial.secondsEvaluation());
+            ctx.checkCancelled();
+            LedgerEntry entry = model.recordApplied(trial.edit(), trial.info(extra).toMap(), trial.applied());
+            trial.keep();
+            LOG.infof("edit %s on %s by %s: %d request(s), computed in %.2f s, scored in %.2f s", entry.id(),
+                    model.name(), trial.edit().method(), p.cases().size(), trial.secondsEdit(),
+                    trial.secondsEvaluation());
+            return new EditOutcome(entry, trial.before(), trial.after(), trial.scores(), p.editor().ignored());
         }
-        long t3 = System.nanoTime();
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("before", before);
-        info.put("after", after);
-        info.put("scores", scores.stream().map(EditService::scoreMap).toList());
-        info.put("seed", p.order().seed());
-        info.put("evaluators", p.evaluators().stream().map(EvaluatorLease::name).toList());
-        info.put("method_origin", p.editor().origin());
-        info.put("ignored_hparams", p.editor().ignored());
-        info.put("seconds_edit", (t2 - t1) / 1e9);
-        info.put("seconds_evaluation", (t3 - t2) / 1e9 + (t1 - t0) / 1e9);
-        ctx.checkCancelled();
-        LedgerEntry entry = model.write(() -> model.ledger().record(edit, info));
-        model.syncWorking(touched);
-        LOG.infof("edit %s on %s by %s: %d request(s), computed in %.2f s, scored in %.2f s", entry.id(), model.name(),
-                edit.method(), p.requests().size(), (t2 - t1) / 1e9, (t3 - t2) / 1e9 + (t1 - t0) / 1e9);
-        return new EditOutcome(entry, before, after, scores, p.editor().ignored());
     }
 
     /** Returns the applied edits of {@code model}, oldest first. */
@@ -268,17 +196,8 @@ public class EditService {
                 + "\" is not applied to model " + model + " (GET /api/v1/models/" + model + "/edits lists them)"));
     }
 
-    /**
-     * What a rollback did and the weights after it.
-     *
-     * @param result      the ledger's account
-     * @param weightsHash SHA-256 of the serving weights after the rollback
-     */
-    public record Rollback(RollbackResult result, String weightsHash) {
-    }
-
     /** Returns the result of rolling back {@code ids} of {@code model} (run on the edit thread). */
-    public Rollback rollback(String model, List<String> ids) {
+    public RollbackOutcome rollback(String model, List<String> ids) {
         HostedModel m = models.get(model);
         if (ids.isEmpty()) {
             throw new InvalidRequestException("no edit ids given: name the edits to roll back");
@@ -290,7 +209,7 @@ public class EditService {
             Set<String> touched = weights(m.read(() -> m.ledger().history()));
             RollbackResult r = m.write(() -> m.ledger().rollback(ids));
             m.syncWorking(touched);
-            return new Rollback(r, m.weightsHash());
+            return new RollbackOutcome(r, m.weightsHash());
         }));
     }
 
@@ -318,29 +237,6 @@ public class EditService {
             m.syncWorking(weights(added.stream().map(LedgerEntry::edit).toList()));
             return added;
         }));
-    }
-
-    /** Returns the greedy answer of {@code model} to {@code prompt}: a few tokens, cut at the first period or line end. */
-    public static String answer(Transformer model, String prompt) {
-        String text = model.generate(GenerationRequest.greedy(model.tokenizer().encode(prompt, true), ANSWER_TOKENS))
-                .text();
-        for (char stop : new char[] {'.', '\n'}) {
-            int at = text.indexOf(stop);
-            if (at >= 0) {
-                text = text.substring(0, at);
-            }
-        }
-        return text;
-    }
-
-    /** Returns a score as a JSON-friendly map. */
-    public static Map<String, Object> scoreMap(Score s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("metric", s.metric());
-        m.put("protocol", s.protocol());
-        m.put("value", Double.isFinite(s.value()) ? s.value() : String.valueOf(s.value()));
-        m.put("count", s.count());
-        return m;
     }
 
     private static Set<String> weights(List<Edit> edits) {

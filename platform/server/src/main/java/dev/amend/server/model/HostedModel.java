@@ -1,9 +1,22 @@
 package dev.amend.server.model;
 
+import dev.amend.runtime.editing.AppliedEdits;
 import dev.amend.runtime.ledger.EditLedger;
+import dev.amend.runtime.ledger.LedgerEntry;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.TextCorpus;
+import dev.amend.spi.model.GenerationRequest;
+import dev.amend.spi.model.GenerationResult;
+import dev.amend.spi.model.Sampling;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -107,6 +120,56 @@ public final class HostedModel implements AutoCloseable {
     /** Returns the SHA-256 of the serving weights now, hashed as the base hash is (equal to it with no edit applied). */
     public String weightsHash() {
         return read(() -> digest(serving));
+    }
+
+    /**
+     * Records {@code edit}, which {@code applied} holds applied to the working copy, in the ledger, and returns its
+     * entry. Under the write lock the touched weights are copied from the working copy to the serving one (when
+     * isolated), then the ledger records the edit as applied (durably, before this returns). If recording fails,
+     * the serving weights are put back and the exception propagates; the caller then restores the working copy.
+     */
+    public LedgerEntry recordApplied(Edit edit, Map<String, Object> info, AppliedEdits applied) {
+        return write(() -> {
+            copyToServing(applied.weights());
+            try {
+                return ledger.recordApplied(edit, info, applied::preEdit);
+            } catch (RuntimeException | Error e) {
+                if (isolated()) {
+                    applied.restoreInto(serving);
+                }
+                throw e;
+            }
+        });
+    }
+
+    private void copyToServing(Collection<String> weightNames) {
+        if (isolated()) {
+            for (String n : new TreeSet<>(weightNames)) {
+                serving.setWeight(n, working.weight(n));
+            }
+        }
+    }
+
+    /**
+     * Returns the continuation of {@code prompt} by the serving weights (under the read lock), greedy unless
+     * {@code temperature} > 0, or throws {@link InvalidRequestException} for an empty or too long prompt or a
+     * budget outside 0..1024.
+     */
+    public GenerationResult generate(String prompt, int maxNewTokens, double temperature, int topK, long seed) {
+        if (prompt == null || prompt.isBlank()) {
+            throw new InvalidRequestException("the prompt is empty: give text to continue");
+        }
+        if (maxNewTokens < 0 || maxNewTokens > 1024) {
+            throw new InvalidRequestException("maxNewTokens must be in 0..1024, got " + maxNewTokens);
+        }
+        Sampling sampling = new Sampling(temperature, topK, seed);
+        int[] ids = serving.tokenizer().encode(prompt, true);
+        int context = serving.architecture().maxContext();
+        if (ids.length >= context) {
+            throw new InvalidRequestException("the prompt is " + ids.length + " tokens but model " + name
+                    + " reads at most " + context + " (including the new tokens): shorten it");
+        }
+        return read(() -> serving.generate(new GenerationRequest(ids, maxNewTokens, sampling, true)));
     }
 
     /** Copies the named weights from the serving model into the working copy (no-op when not isolated). */

@@ -10,6 +10,7 @@ import dev.amend.runtime.ledger.LedgerException;
 import dev.amend.runtime.model.Precision;
 import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.TextCorpus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -183,6 +184,15 @@ public class HostedModels {
             throw new UnknownModelException(name, new ArrayList<>(models.keySet()));
         }
         return m;
+    }
+
+    /** Returns the model called {@code name}, or the first served model when {@code name} is null or blank. */
+    public HostedModel getOrFirst(String name) {
+        if (name == null || name.isBlank()) {
+            return models.values().stream().findFirst()
+                    .orElseThrow(() -> new InvalidRequestException("no model is served"));
+        }
+        return get(name);
     }
 
     /** Returns the data directory. */

@@ -1,4 +1,4 @@
-package dev.amend.evaluators.longform;
+package dev.amend.bench;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

@@ -1,21 +1,22 @@
-package dev.amend.evaluators.longform;
+package dev.amend.bench;
 
+import dev.amend.evaluators.longform.Bleu;
+import dev.amend.evaluators.longform.Rouge;
+import dev.amend.evaluators.longform.SentenceEmbedder;
 import dev.amend.kit.TargetTokens;
-import dev.amend.kit.WeightSnapshot;
+import dev.amend.runtime.editing.AppliedEdits;
+import dev.amend.runtime.editing.ComputedEdit;
+import dev.amend.runtime.editing.EditSession;
 import dev.amend.spi.Editor;
 import dev.amend.spi.InvalidRequestException;
-import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EditRequest;
-import dev.amend.spi.edit.WeightDelta;
 import dev.amend.spi.model.EditableModel;
 import dev.amend.spi.model.GenerationRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -200,24 +201,14 @@ public final class LongFormBench {
             kept = (double) k / tokens.size();
         }
         EditRequest request = new EditRequest(item.promptTemplate(), item.subject(), target, paraphrases(item));
-        long t0 = System.nanoTime();
-        Edit edit = editor.computeEdit(model, List.of(request), ctx);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        Set<String> names = new LinkedHashSet<>();
-        for (WeightDelta d : edit.deltas()) {
-            names.add(d.weight());
-        }
+        EditSession session = new EditSession(model, editor, List.of());
+        ComputedEdit computed = session.compute(List.of(request), ctx);
         String generation;
         String paraGeneration = null;
-        try (WeightSnapshot snapshot = WeightSnapshot.of(model, names)) {
-            try {
-                edit.applyTo(model);
-                generation = generate(model, item.question(), options);
-                if (item.paraphrase() != null) {
-                    paraGeneration = generate(model, item.paraphrase(), options);
-                }
-            } finally {
-                snapshot.restore();
+        try (AppliedEdits applied = session.apply(computed.edit())) {
+            generation = generate(model, item.question(), options);
+            if (item.paraphrase() != null) {
+                paraGeneration = generate(model, item.paraphrase(), options);
             }
         }
         String reference = target.strip();
@@ -225,7 +216,8 @@ public final class LongFormBench {
         if (paraGeneration != null) {
             score(paraGeneration, reference, embedder).forEach((k, v) -> metrics.put("para_" + k, v));
         }
-        return new ItemResult(item, status, reason, target, kept, generation, paraGeneration, metrics, seconds);
+        return new ItemResult(item, status, reason, target, kept, generation, paraGeneration, metrics,
+                computed.seconds());
     }
 
     private static List<String> paraphrases(LongFormItem item) {

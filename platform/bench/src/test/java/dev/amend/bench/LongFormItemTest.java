@@ -1,4 +1,4 @@
-package dev.amend.evaluators.longform;
+package dev.amend.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

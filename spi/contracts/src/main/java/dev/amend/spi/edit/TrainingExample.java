@@ -1,24 +1,23 @@
-package dev.amend.editors.mend;
+package dev.amend.spi.edit;
 
-import dev.amend.spi.edit.EditRequest;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * One training example for MEND: an edit, other phrasings that should follow it, and unrelated prompts
- * that should not.
+ * One example a learned editor trains on: an edit, other phrasings that should follow it, and unrelated
+ * prompts that should not.
  *
  * @param edit        the edit request (prompt with the subject, new target)
  * @param rephrasings other prompts (subject filled in) whose continuation should become the new target
- * @param locality    prompts (filled in) with their current continuation, whose distribution the edit should keep
+ * @param locality    prompts (filled in) with their current continuation, which the edit should keep
  */
-public record MendExample(EditRequest edit, List<String> rephrasings, List<Locality> locality) {
+public record TrainingExample(EditRequest edit, List<String> rephrasings, List<Locality> locality) {
 
     /**
      * A prompt whose next-token distribution over {@code continuation} should stay as it was.
      *
      * @param prompt       the prompt, filled in
-     * @param continuation the model's answer, e.g. the true object (the KL is taken where it is predicted)
+     * @param continuation the model's answer, e.g. the true object
      */
     public record Locality(String prompt, String continuation) {
         /** Checks the fields. */
@@ -29,7 +28,7 @@ public record MendExample(EditRequest edit, List<String> rephrasings, List<Local
     }
 
     /** Copies the lists. */
-    public MendExample {
+    public TrainingExample {
         Objects.requireNonNull(edit, "edit");
         rephrasings = List.copyOf(rephrasings);
         locality = List.copyOf(locality);

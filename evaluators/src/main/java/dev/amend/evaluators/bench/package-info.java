@@ -1,2 +1,0 @@
-/** Benchmark runners: the CounterFact-style benchmark on the demo corpus. */
-package dev.amend.evaluators.bench;

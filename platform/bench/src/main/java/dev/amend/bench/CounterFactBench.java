@@ -1,0 +1,177 @@
+package dev.amend.bench;
+
+import dev.amend.demo.corpus.Fact;
+import dev.amend.demo.corpus.FactCorpus;
+import dev.amend.demo.corpus.Relation;
+import dev.amend.runtime.editing.EditSession;
+import dev.amend.runtime.editing.EditorRegistry;
+import dev.amend.spi.Editor;
+import dev.amend.spi.Evaluator;
+import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.edit.EditContext;
+import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.EvaluationCase;
+import dev.amend.spi.model.EditableModel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * The CounterFact-style benchmark on the demo corpus: facts drawn with a seed, each rewritten to another
+ * object of its relation; generalisation on the relation's held-out templates; specificity on other
+ * subjects of the same relation. Three ways to apply the edits: one at a time on the unedited model
+ * ({@code individual}), all in one call ({@code batch}), or accumulated one batch after another
+ * ({@code sequential}, with scores after every checkpoint).
+ */
+public final class CounterFactBench {
+
+    /** How edits are applied. */
+    public enum Mode {
+        /** Each edit alone on the unedited model, scored, then rolled back. */
+        INDIVIDUAL,
+        /** All requests in one call of the editor. */
+        BATCH,
+        /** Batches applied one after another; the model keeps every earlier edit. */
+        SEQUENTIAL;
+
+        /** Returns the lower-case name. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Settings.
+     *
+     * @param edits           number of facts to rewrite
+     * @param seed            seed of the draw and of the editors
+     * @param mode            how edits are applied
+     * @param batchSize       requests per editor call in sequential mode
+     * @param checkpointEvery in sequential mode, score after this many edits
+     * @param neighbours      neighbourhood prompts per case
+     * @param fluencyCases    cases whose generations are scored for fluency (generation is the slow part)
+     */
+    public record Options(int edits, long seed, Mode mode, int batchSize, int checkpointEvery, int neighbours,
+                          int fluencyCases) {
+        /** Checks the values. */
+        public Options {
+            if (edits < 1 || batchSize < 1 || checkpointEvery < 1 || neighbours < 0 || fluencyCases < 0) {
+                throw new InvalidRequestException("benchmark settings out of range: " + this);
+            }
+        }
+    }
+
+    /**
+     * Scores after a number of sequential edits.
+     *
+     * @param edits          edits applied so far
+     * @param efficacy       over the edits so far
+     * @param generalization over the edits so far
+     * @param specificity    over the edits so far
+     * @param recentEfficacy over the edits made since the previous checkpoint only: low when new edits no longer
+     *                       take, while a falling {@code efficacy} with a high {@code recentEfficacy} means that
+     *                       earlier edits are being lost
+     */
+    public record Checkpoint(int edits, double efficacy, double generalization, double specificity,
+                             double recentEfficacy) {
+    }
+
+    /**
+     * The benchmark's result.
+     *
+     * @param method          editor name
+     * @param mode            how edits were applied
+     * @param edits           number of edits
+     * @param scores          every score, keyed protocol/metric
+     * @param secondsPerEdit  editor compute time per edit (statistics, optimisation, insertion), evaluation excluded
+     * @param timings         seconds per step summed over edits: statistics, optimisation, insertion
+     * @param checkpoints     sequential mode: scores after every checkpoint
+     */
+    public record Report(String method, Mode mode, int edits, Map<String, Double> scores, double secondsPerEdit,
+                         Map<String, Double> timings, List<Checkpoint> checkpoints) {
+        /** Returns the score {@code metric} of {@code protocol}, or NaN. */
+        public double score(String protocol, String metric) {
+            return scores.getOrDefault(protocol + "/" + metric, Double.NaN);
+        }
+    }
+
+    private CounterFactBench() {
+    }
+
+    /**
+     * Returns the evaluators the benchmark reports, the pipeline's defaults ({@link EditSession#DEFAULT_EVALUATORS}:
+     * CounterFact probability, exact match, EasyEdit token accuracy) from the class path.
+     */
+    public static List<Evaluator> standardEvaluators() {
+        return EditorRegistry.classPath().createEvaluators(EditSession.DEFAULT_EVALUATORS);
+    }
+
+    /** Returns {@code n} cases drawn from {@code corpus} with {@code seed}, distinct subjects per relation. */
+    public static List<EvaluationCase> cases(FactCorpus corpus, int n, int neighbours, long seed) {
+        return cases(corpus, corpus.facts(), n, neighbours, seed);
+    }
+
+    /**
+     * Returns {@code n} cases drawn from the facts {@code from} (e.g. the held-out part of
+     * {@link dev.amend.demo.corpus.EditorSplit}) with {@code seed}; neighbourhood prompts come from the whole corpus.
+     */
+    public static List<EvaluationCase> cases(FactCorpus corpus, List<Fact> from, int n, int neighbours, long seed) {
+        List<Fact> pool = new ArrayList<>(from);
+        if (n > pool.size()) {
+            throw new InvalidRequestException("the pool has " + pool.size() + " facts; asked for " + n + " edits");
+        }
+        Random random = new Random(seed);
+        java.util.Collections.shuffle(pool, random);
+        List<EvaluationCase> out = new ArrayList<>();
+        Set<String> subjects = new HashSet<>();
+        for (Fact f : pool) {
+            if (out.size() == n) {
+                break;
+            }
+            if (!subjects.add(f.subject())) {
+                continue; // one edit per subject, so edits of one run do not overwrite each other
+            }
+            Relation rel = corpus.relation(f.relation());
+            String newObject = corpus.counterfactualObject(f, random);
+            EditRequest request = new EditRequest(rel.trainTemplates().get(0), f.subject(), " " + newObject, List.of());
+            List<String> paraphrases = new ArrayList<>();
+            for (String t : rel.heldoutTemplates()) {
+                paraphrases.add(f.prompt(t));
+            }
+            Map<String, String> neighbourhood = new LinkedHashMap<>();
+            for (Fact nb : corpus.neighbourhood(f, newObject, neighbours, random)) {
+                neighbourhood.put(nb.prompt(rel.trainTemplates().get(0)), " " + nb.object());
+            }
+            out.add(new EvaluationCase(request, " " + f.object(), paraphrases, neighbourhood, Map.of(), Map.of()));
+        }
+        if (out.size() < n) {
+            throw new InvalidRequestException("the pool has only " + out.size() + " distinct subjects; asked for "
+                    + n + " edits");
+        }
+        return out;
+    }
+
+    /**
+     * Runs the benchmark of {@code editor} (called {@code method}) on {@code model} with {@code cases}; the
+     * model is back to its original weights afterwards.
+     *
+     * @param fluency an evaluator run on the first {@code fluencyCases} cases only; may be null
+     */
+    public static Report run(EditableModel model, String method, Editor editor, List<EvaluationCase> cases,
+                             List<Evaluator> evaluators, Evaluator fluency, Options o, EditContext ctx) {
+        CounterFactRun run = new CounterFactRun(new EditSession(model, editor, evaluators), fluency, o, ctx);
+        List<EvaluationCase> prepared = run.session().baseline(cases);
+        switch (o.mode()) {
+            case INDIVIDUAL -> run.individual(prepared);
+            case BATCH -> run.batch(prepared);
+            case SEQUENTIAL -> run.sequential(prepared);
+            default -> throw new IllegalStateException();
+        }
+        return run.report(method, prepared.size());
+    }
+}
