@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amend.demo.DemoModel;
 import dev.amend.kit.WeightSnapshot;
+import dev.amend.runtime.editing.Answers;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.io.Devices;
@@ -190,7 +191,7 @@ public final class GpuCheck {
                     try (WeightSnapshot base = WeightSnapshot.of(model,
                             edit.deltas().stream().map(x -> x.weight()).distinct().toList())) {
                         edit.applyTo(model);
-                        String answer = DemoCommand.answer(model, "The capital of France is");
+                        String answer = Answers.of(model, "The capital of France is");
                         base.restore();
                         return Map.of("edit_seconds", seconds, "answer_after", answer.strip());
                     }
