@@ -90,6 +90,14 @@ public final class NullSpaceProjector {
         return new NullSpaceProjector(n, r, threshold, energy, null, Blas.mulTransB(u, n, r, u, n));
     }
 
+    /**
+     * Returns the projector stored as the dense, exactly symmetric {@code p [n, n]} of rank r (array not copied), as
+     * the torch path computes it, with its {@link #energy()}.
+     */
+    static NullSpaceProjector dense(int n, int r, double threshold, double energy, double[] p) {
+        return new NullSpaceProjector(n, r, threshold, energy, null, p);
+    }
+
     /** Returns the rank r of P (the number of eigenvalues below the threshold). */
     public int rank() {
         return r;
