@@ -72,10 +72,11 @@ final class DeviceSolve {
         }
     }
 
-    /** Returns A B [m, n] computed on the device. */
-    static double[] multiply(NDManager manager, double[] a, int m, int k, double[] b, int n) {
+    /** Returns A B [m, n] for A [m, k] and B [k, n], or A Bᵀ for B [n, k] when {@code transposed}, on the device. */
+    static double[] multiply(NDManager manager, double[] a, int m, int k, double[] b, int n, boolean transposed) {
         try (NDManager sub = manager.newSubManager()) {
-            return sub.create(a, new Shape(m, k)).matMul(sub.create(b, new Shape(k, n))).toDoubleArray();
+            NDArray right = transposed ? sub.create(b, new Shape(n, k)).transpose() : sub.create(b, new Shape(k, n));
+            return sub.create(a, new Shape(m, k)).matMul(right).toDoubleArray();
         }
     }
 

@@ -160,14 +160,27 @@ public final class LinearAlgebra {
         return NullSpaceProjector.of(c, n, threshold);
     }
 
-    /** Returns {@code A B [m, n]} for row-major {@code A [m, k]} and {@code B [k, n]}, on the solve's path at k. */
+    /**
+     * Returns {@code A B [m, n]} for row-major {@code A [m, k]} and {@code B [k, n]}, on the path the solve takes at
+     * order {@code max(m, k)} (the products around a solve run where the solve does).
+     */
     public double[] multiply(double[] a, int m, int k, double[] b, int n) {
         LeastSquares.checkShape("left matrix", a, m, k);
         LeastSquares.checkShape("right matrix", b, k, n);
-        if (pathFor(Operation.SOLVE, k) == Path.TORCH) {
-            return DeviceSolve.multiply(manager, a, m, k, b, n);
+        if (pathFor(Operation.SOLVE, Math.max(m, k)) == Path.TORCH) {
+            return DeviceSolve.multiply(manager, a, m, k, b, n, false);
         }
         return Blas.mul(a, m, k, b, n);
+    }
+
+    /** Returns {@code A Bᵀ [m, n]} for row-major {@code A [m, k]} and {@code B [n, k]}, on the path of {@link #multiply}. */
+    public double[] multiplyTransposed(double[] a, int m, int k, double[] b, int n) {
+        LeastSquares.checkShape("left matrix", a, m, k);
+        LeastSquares.checkShape("right matrix", b, n, k);
+        if (pathFor(Operation.SOLVE, Math.max(m, n)) == Path.TORCH) {
+            return DeviceSolve.multiply(manager, a, m, k, b, n, true);
+        }
+        return Blas.mulTransB(a, m, k, b, n);
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class LinearAlgebraPolicy {
     /** Smallest n for which {@code auto} solves on the torch path on a CPU (measured: below it Java is faster). */
     public static final int CPU_MIN_SOLVE = 512;
     /** Smallest n for which {@code auto} builds the projector on the torch path on a CPU (measured likewise). */
-    public static final int CPU_MIN_PROJECTOR = 512;
+    public static final int CPU_MIN_PROJECTOR = 384;
     /** Smallest n for which {@code auto} uses the torch path on a GPU (not measured here: set from the CPU figures). */
     public static final int GPU_MIN_SIZE = 256;
 

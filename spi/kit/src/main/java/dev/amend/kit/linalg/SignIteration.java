@@ -14,7 +14,8 @@ import ai.djl.ndarray.types.Shape;
  * <p>The sign function comes from the scaled Newton iteration {@code X ← (μX + (μX)⁻¹)/2} from {@code X₀ = τI − C}:
  * every eigenvalue x of X moves to sign(x) (quadratically once near ±1), the eigenvectors stay C's. The scale
  * {@code μ = (ρ(X⁻¹)/ρ(X))^½} (spectral radii from a few power steps) balances the largest and smallest |x|, and is
- * dropped once the relative change falls below {@value #UNSCALED_BELOW}. It stops when the relative change
+ * dropped once the relative change falls below {@value #UNSCALED_BELOW}; the radii are estimated for X₀ only
+ * and then follow from the map each step applies to the eigenvalues. It stops when the relative change
  * {@code ‖X_{k+1} − X_k‖_F/‖X_{k+1}‖_F} is below {@value #STOP} (X is then within about its square of sign), in
  * 6-8 float64 inverses for covariances of transformer MLP keys.
  *
@@ -37,7 +38,7 @@ final class SignIteration {
     static final double UNSCALED_BELOW = 1e-2;
     /** Tolerance of the checks on the result (relative, see the class comment). */
     static final double TOLERANCE = 1e-8;
-    private static final int POWER_STEPS = 10;
+    private static final int POWER_STEPS = 8;
     private static final int PROBES = 4;
 
     private SignIteration() {
@@ -85,18 +86,32 @@ final class SignIteration {
         }
     }
 
-    /** Returns sign(x) for the symmetric {@code x} (consumed), or null when the iteration does not converge. */
+    /**
+     * Returns sign(x) for the symmetric {@code x} (consumed), or null when the iteration does not converge. The
+     * bounds {@code [lo, hi]} of |eigenvalue| are estimated once, by power steps on X₀ and X₀⁻¹, and then carried
+     * through the map {@code t ↦ (μt + 1/(μt))/2} that each step applies to every eigenvalue.
+     */
     private static NDArray sign(NDManager m, NDArray x, int n) {
         NDArray start = m.create(SymmetricMatrices.probes(n, 1), new Shape(n, 1));
+        double lo = Double.NaN;
+        double hi = Double.NaN;
         boolean scaled = true;
         for (int step = 0; step < MAX_STEPS; step++) {
             NDArray inv = x.inverse();
             NDArray invSym = inv.add(inv.transpose()).muli(0.5);
             inv.close();
-            double mu = scaled ? Math.sqrt(spectralRadius(invSym, start) / spectralRadius(x, start)) : 1;
+            if (step == 0) {
+                hi = spectralRadius(x, start);
+                lo = 1 / spectralRadius(invSym, start);
+            }
+            double mu = scaled ? 1 / Math.sqrt(lo * hi) : 1;
             if (!(mu > 0) || Double.isInfinite(mu)) {
                 return null;
             }
+            double fLo = 0.5 * (mu * lo + 1 / (mu * lo));
+            double fHi = 0.5 * (mu * hi + 1 / (mu * hi));
+            lo = mu * lo <= 1 && 1 <= mu * hi ? 1 : Math.min(fLo, fHi);
+            hi = Math.max(fLo, fHi);
             NDArray next = x.mul(mu).addi(invSym.muli(1 / mu)).muli(0.5);
             invSym.close();
             NDArray diff = next.sub(x);
