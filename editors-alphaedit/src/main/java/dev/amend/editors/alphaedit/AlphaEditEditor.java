@@ -2,6 +2,7 @@ package dev.amend.editors.alphaedit;
 
 import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.LayerStatistics;
+import dev.amend.kit.linalg.LinearAlgebra;
 import dev.amend.kit.linalg.ProjectedLeastSquares;
 import dev.amend.kit.linalg.NullSpaceProjector;
 import dev.amend.kit.linalg.Vectors;
@@ -53,13 +54,14 @@ final class AlphaEditEditor implements Editor, KeyValueInsertion {
         Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(model, h.layers(), ctx.requireCorpus(),
                 LayerStatistics.Sample.texts(h.mom2NSamples()), ctx.cacheDir(), ctx.progress());
         long tStats = System.nanoTime();
-        Map<Integer, NullSpaceProjector> projectors = projectors(model, ctx, stats);
+        LinearAlgebra linalg = LinearAlgebra.forModel(model);
+        Map<Integer, NullSpaceProjector> projectors = projectors(model, ctx, stats, linalg);
         Map<Integer, double[]> previous = PreviousKeys.projectedGram(ctx.history(), projectors);
         long t1 = System.nanoTime();
         int d = model.architecture().hiddenSize();
         DistributedInsertion.LayerSolver solver = (layer, keys, residuals, n) ->
                 ProjectedLeastSquares.alphaEditProjected(projectors.get(layer), keys, residuals, previous.get(layer),
-                        d, n, h.l2());
+                        d, n, h.l2(), linalg);
         DistributedInsertion.Result r = sequences != null
                 ? DistributedInsertion.insertAtPositions(model, sequences, ctx, h.layers(), solver)
                 : DistributedInsertion.run(model, requests, ctx, DistributedInsertion.Settings.of(h), solver);
@@ -86,14 +88,15 @@ final class AlphaEditEditor implements Editor, KeyValueInsertion {
 
     /** Returns each edit layer's projector onto the null space of its statistics, cached across edits. */
     private Map<Integer, NullSpaceProjector> projectors(EditableModel model, EditContext ctx,
-                                                        Map<Integer, LayerStatistics.Moment> stats) {
+                                                        Map<Integer, LayerStatistics.Moment> stats,
+                                                        LinearAlgebra linalg) {
         Map<Integer, NullSpaceProjector> projectors = new LinkedHashMap<>();
         for (int layer : h.layers()) {
             LayerStatistics.Moment m = stats.get(layer);
             String key = model.baseHash() + "|" + layer + "|" + ctx.requireCorpus().sha256() + "|" + m.texts() + "|"
                     + m.tokens() + "|" + h.nullspaceThreshold();
             projectors.put(layer, PROJECTORS.get(key,
-                    () -> NullSpaceProjector.of(m.secondMoment(), m.dim(), h.nullspaceThreshold())));
+                    () -> linalg.nullSpace(m.secondMoment(), m.dim(), h.nullspaceThreshold())));
         }
         return projectors;
     }

@@ -9,8 +9,9 @@ import dev.amend.kit.RankOneSpread;
 import dev.amend.kit.TemplateGroups;
 import dev.amend.kit.ValueTargets;
 import dev.amend.kit.WeightSnapshot;
-import dev.amend.kit.linalg.Cholesky;
 import dev.amend.kit.linalg.LeastSquares;
+import dev.amend.kit.linalg.LinearAlgebra;
+import dev.amend.kit.linalg.SpdSolver;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.Editor;
 import dev.amend.spi.Locator;
@@ -55,8 +56,8 @@ final class RomeEditor implements Editor {
                         LayerStatistics.Sample.texts(h.mom2NSamples()), ctx.cacheDir(), ctx.progress())
                 : Map.of();
         long tStats = System.nanoTime();
-        Cholesky covariance = h.mom2Adjustment()
-                ? Cholesky.of(stats.get(layer).secondMoment(), stats.get(layer).dim()) : null;
+        SpdSolver covariance = h.mom2Adjustment() ? LinearAlgebra.forModel(model)
+                .factorSpd(stats.get(layer).secondMoment(), stats.get(layer).dim()) : null;
         long t1 = System.nanoTime();
         double solve = (t1 - tStats) / 1e9;
         List<WeightDelta> deltas = new ArrayList<>();
