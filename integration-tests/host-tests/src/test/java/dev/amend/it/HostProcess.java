@@ -168,6 +168,22 @@ public final class HostProcess implements AutoCloseable {
         }
     }
 
+    /** Returns whether the host process ended (by itself) within {@code timeout}. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Sends SIGTERM and returns whether the host stopped within {@code timeout} (it is not killed otherwise). */
+    public boolean terminate(Duration timeout) {
+        process.destroy();
+        return awaitExit(timeout);
+    }
+
     /** Kills the host with SIGKILL (no shutdown hooks run) and waits for it to be gone. */
     public void kill() {
         process.destroyForcibly();
