@@ -69,8 +69,8 @@ final class SuiteSections {
                         + " their usual edit layers (GPT-2 XL: 18 of 48 blocks, ROME at 17, MEMIT and AlphaEdit at"
                         + " 13-17; Llama-3-8B: 9 of 32 blocks), resident in float32 and in bfloat16; prefill of 128"
                         + " tokens, 16 greedy decode steps, statistics over twice the MLP width in tokens (the covariance"
-                        + " then has full rank). In bfloat16 only MEMIT is timed: this CPU has no bfloat16 arithmetic,"
-                        + " so PyTorch emulates it and the row shows memory more than speed. Llama-3-8B rows measure memory and speed only: its statistics over"
+                        + " then has full rank). In bfloat16 only MEMIT is timed: PyTorch's bfloat16 kernels on this"
+                        + " CPU run well below its float32 ones, so that row shows memory more than speed. Llama-3-8B rows measure memory and speed only: its statistics over"
                         + " 28,672 tokens and its 14,336-wide projectors are work for a GPU node (`scripts/gpu-check`).",
                 rows, SuiteScaleTables::scale);
     }
