@@ -91,4 +91,44 @@ class HyperparameterBinderTest {
         assertEquals(List.of("layers", "v_num_grad_steps", "v_lr", "original_key", "mode", "fact_token"),
                 List.copyOf(m.keySet()));
     }
+
+    record Bounds(double margin, @NonFiniteAllowed double ceiling, float scale, List<Double> weights,
+                  @LocalPath String editorPath) implements Hyperparameters {
+        @Override
+        public List<String> problems(ModelArchitecture a) {
+            return List.of();
+        }
+    }
+
+    private static final Bounds BOUNDS = new Bounds(1, 2, 3, List.of(1.0), "");
+
+    @Test
+    void nonFiniteNumbersAreRefusedUnlessTheFieldAllowsThem() {
+        for (Object bad : List.of("NaN", "Infinity", "-Infinity", Double.NaN, Double.POSITIVE_INFINITY, "1e999")) {
+            InvalidHyperparametersException e = assertThrows(InvalidHyperparametersException.class,
+                    () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("margin", bad), ARCH, "h"), "" + bad);
+            assertTrue(e.getMessage().contains("\"margin\" must be a finite number"), e.getMessage());
+        }
+        assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("scale", "NaN"), ARCH, "h"));
+        assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("scale", 1e300), ARCH, "h"),
+                "a double beyond float's range is not silently infinite");
+        assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("weights", List.of(1.0, "NaN")), ARCH,
+                        "h"));
+        assertEquals(Double.POSITIVE_INFINITY, HyperparameterBinder.bind(Bounds.class, BOUNDS,
+                Map.of("ceiling", "Infinity"), ARCH, "h").value().ceiling());
+        assertTrue(Double.isNaN(HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("ceiling", "NaN"), ARCH, "h")
+                .value().ceiling()));
+    }
+
+    @Test
+    void localPathValuesAreFoundWhateverTheKeySpelling() {
+        assertEquals(Map.of("editor-path", "/etc"), HyperparameterBinder.localPaths(Bounds.class,
+                Map.of("editor-path", "/etc", "margin", 2)));
+        assertEquals(Map.of("editorPath", "x"), HyperparameterBinder.localPaths(Bounds.class,
+                Map.of("editorPath", "x")));
+        assertEquals(Map.of(), HyperparameterBinder.localPaths(Params.class, Map.of("fact_token", "/etc")));
+    }
 }
