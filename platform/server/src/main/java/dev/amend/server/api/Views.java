@@ -26,12 +26,12 @@ public final class Views {
     private Views() {
     }
 
-    /** Returns the edit order for a REST body. */
+    /** Returns the edit order for a REST body; {@code key} is its {@code Idempotency-Key} header (may be null). */
     public static EditOrder order(String model, String method, List<ApiTypes.FactBody> requests,
-                                  Map<String, Object> hparams, List<String> evaluators, Long seed) {
+                                  Map<String, Object> hparams, List<String> evaluators, Long seed, String key) {
         List<EditFact> facts = requests.stream().map(f -> new EditFact(f.prompt(), f.subject(), f.target(),
                 f.paraphrases(), f.neighbourhood())).toList();
-        return new EditOrder(model, method, facts, hparams, evaluators, seed == null ? 0 : seed);
+        return new EditOrder(model, method, facts, hparams, evaluators, seed == null ? 0 : seed, key);
     }
 
     /** Returns the view of a ledger entry. */
@@ -64,7 +64,8 @@ public final class Views {
 
     /** Returns the answer to a finished edit. */
     public static EditAnswer answer(EditOutcome o) {
-        return new EditAnswer(o.entry().id(), o.before(), o.after(), scores(o.scores()), o.ignored(), edit(o.entry()));
+        return new EditAnswer(o.entry().id(), o.before(), o.after(), scores(o.scores()), o.ignored(), edit(o.entry()),
+                o.replayed() ? Boolean.TRUE : null);
     }
 
     /** Returns the view of a job. */

@@ -113,7 +113,9 @@ final class GrpcMessages {
             try {
                 hparams = JSON.readValue(r.getHparamsJson(), MAP);
             } catch (Exception e) {
-                throw new InvalidRequestException("hparams_json is not a JSON object: " + e.getMessage(), e);
+                String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                        ? dev.amend.server.api.JsonMessages.clean(j.getOriginalMessage()) : "it cannot be read";
+                throw new InvalidRequestException("hparams_json is not a JSON object: " + why, e);
             }
         }
         List<EditFact> facts = new ArrayList<>();
@@ -123,14 +125,24 @@ final class GrpcMessages {
         }
         List<String> evaluators = r.getNoEvaluation() ? List.of()
                 : r.getEvaluatorsCount() == 0 ? null : r.getEvaluatorsList();
-        return new EditOrder(r.getModel(), r.getMethod(), facts, hparams, evaluators, r.getSeed());
+        return new EditOrder(r.getModel(), r.getMethod(), facts, hparams, evaluators, r.getSeed(),
+                r.getRequestId().isEmpty() ? null : r.getRequestId());
     }
 
     /** Returns the answer to a finished edit. */
     static EditResponse response(EditOutcome o) {
         EditResponse.Builder b = EditResponse.newBuilder().setId(o.entry().id()).addAllBefore(o.before())
-                .addAllAfter(o.after()).setEdit(entry(o.entry()));
+                .addAllAfter(o.after()).setEdit(entry(o.entry())).setReplayed(o.replayed());
         o.scores().forEach(s -> b.addScores(score(s)));
+        return b.build();
+    }
+
+    /** Returns the entries an import added, with its message when it skipped edits the history held already. */
+    static ListEditsResponse imported(dev.amend.runtime.ledger.PatchImport report) {
+        ListEditsResponse.Builder b = list(report.added()).toBuilder();
+        if (report.message() != null) {
+            b.setMessage(report.message());
+        }
         return b.build();
     }
 
