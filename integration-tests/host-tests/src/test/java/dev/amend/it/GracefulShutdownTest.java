@@ -40,8 +40,10 @@ class GracefulShutdownTest {
                 .header("Authorization", "Bearer " + HostProcess.TOKEN);
     }
 
+    /** Returns an edit body; ROME runs all {@code steps} (no early stop), so the edit's length is known. */
     static Map<String, Object> edit(String subject, String target, int steps) {
-        return Map.of("method", "rome", "hparams", Map.of("v_num_grad_steps", steps), "evaluators", List.of(),
+        return Map.of("method", "rome", "hparams", Map.of("v_num_grad_steps", steps, "early_stop_loss", 0),
+                "evaluators", List.of(),
                 "requests", List.of(Map.of("prompt", "The capital of {} is", "subject", subject, "target", target)));
     }
 
@@ -67,7 +69,7 @@ class GracefulShutdownTest {
         Path data = work.resolve("data");
         List<String> finished;
         try (HostProcess host = HostProcess.withToken(data)) {
-            String job = startJob(host, "Germany", " Rome", 150);
+            String job = startJob(host, "Germany", " Rome", 40);
             CompletableFuture<Response> queued = editInBackground(host, "France", " Tokyo", 20);
             Thread.sleep(300);
             host.terminate();
@@ -93,7 +95,7 @@ class GracefulShutdownTest {
             Response answer = queued.get();
             assertEquals(201, answer.statusCode(), answer.asString());
             finished = List.of(editOfJob, answer.path("id"));
-            assertEquals(0, host.awaitExit(Duration.ofSeconds(60)), host.logTail());
+            assertExitedCleanly(host);
         }
         try (HostProcess again = HostProcess.withToken(data)) {
             List<String> ids = at(again).get("/api/v1/models/demo/edits").then().statusCode(200).extract().path("id");
@@ -108,20 +110,48 @@ class GracefulShutdownTest {
         try (HostProcess host = HostProcess.withToken(data, "-Damend.shutdown.grace-period=1s",
                 "-Damend.shutdown.cancel-wait=30s")) {
             base = at(host).get("/api/v1/models/demo").then().extract().path("weightsHash");
-            startJob(host, "Germany", " Rome", 100_000);
+            startJob(host, "Germany", " Rome", 1000);
             CompletableFuture<Response> waiting = editInBackground(host, "France", " Tokyo", 20);
             Thread.sleep(300);
             host.terminate();
             Response answer = waiting.get();
             assertEquals(409, answer.statusCode(), answer.asString());
             assertTrue(answer.asString().contains("shutting down"), answer.asString());
-            assertEquals(0, host.awaitExit(Duration.ofSeconds(60)), host.logTail());
+            assertExitedCleanly(host);
             assertTrue(host.log().contains("cancelling them"), host.logTail());
         }
         try (HostProcess again = HostProcess.withToken(data)) {
             assertEquals(List.of(), at(again).get("/api/v1/models/demo/edits").then().extract().path("id"));
             assertEquals(base, at(again).get("/api/v1/models/demo").then().extract().path("weightsHash"));
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theKubernetesManifestWaitsLongerThanTheDrain() throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        try (var in = java.nio.file.Files.newInputStream(HostProcess.projectDir()
+                .resolve("platform/server/src/main/resources/application.properties"))) {
+            props.load(in);
+        }
+        long drain = seconds(props.getProperty("amend.shutdown.grace-period"))
+                + seconds(props.getProperty("amend.shutdown.cancel-wait"))
+                + seconds(props.getProperty("quarkus.shutdown.timeout"));
+        Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                ContainerStartTest.deployment().get("spec")).get("template")).get("spec");
+        int grace = (Integer) pod.get("terminationGracePeriodSeconds");
+        assertTrue(grace > drain, "terminationGracePeriodSeconds " + grace + " exceeds the drain's " + drain + " s");
+    }
+
+    private static long seconds(String duration) {
+        return Duration.parse("PT" + duration.toUpperCase(java.util.Locale.ROOT)).toSeconds();
+    }
+
+    /** Asserts that the host exited after its shutdown ran: status 0, or 143 (the JVM's status after SIGTERM). */
+    static void assertExitedCleanly(HostProcess host) throws InterruptedException {
+        int status = host.awaitExit(Duration.ofSeconds(60));
+        assertTrue(status == 0 || status == 143, "exit status " + status + ":\n" + host.logTail());
+        assertTrue(host.log().contains("amend-server stopped"), "the shutdown ran to its end:\n" + host.logTail());
     }
 
     /** Returns the answer to a new edit once the host reports not ready (it has begun to drain). */

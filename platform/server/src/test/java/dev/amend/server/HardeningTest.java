@@ -266,4 +266,22 @@ class HardeningTest {
         b.put("evaluators", List.of());
         return b;
     }
+
+    @Test
+    void aRunningEditStopsWithinAStepOfItsOptimisationWhenCancelled() {
+        Map<String, Object> body = new HashMap<>(JobsTest.job("Italy", "Oslo"));
+        body.put("hparams", Map.of("v_num_grad_steps", 1000, "early_stop_loss", 0));
+        String id = given().header("Authorization", RestApiTest.TOKEN).contentType(ContentType.JSON).body(body)
+                .post("/api/v1/jobs").then().statusCode(202).extract().path("id");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!"running".equals(given().get("/api/v1/jobs/" + id).then().extract().path("state"))) {
+            assertTrue(System.nanoTime() < deadline, "the job started");
+        }
+        long t0 = System.nanoTime();
+        given().header("Authorization", RestApiTest.TOKEN).post("/api/v1/jobs/" + id + "/cancel").then().statusCode(200);
+        given().accept("text/event-stream").get("/api/v1/jobs/" + id + "/events").then().statusCode(200);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        given().get("/api/v1/jobs/" + id).then().body("state", equalTo("cancelled"));
+        assertTrue(seconds < 15, "cancelled within a step or two, not after 1000 steps: " + seconds + " s");
+    }
 }
