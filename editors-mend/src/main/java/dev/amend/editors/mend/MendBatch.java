@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.amend.spi.edit.TrainingExample;
 import dev.amend.spi.model.EditableModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,16 +51,16 @@ final class MendBatch {
                      int localityKept, int localities) {
     }
 
-    private MendBatch(EditableModel model, List<MendExample> examples) {
-        for (MendExample e : examples) {
+    private MendBatch(EditableModel model, List<TrainingExample> examples) {
+        for (TrainingExample e : examples) {
             edits.add(GradientFactors.encode(model, e.edit().filledPrompt(), e.edit().target()));
         }
         targets.addAll(edits);
-        for (MendExample e : examples) {
+        for (TrainingExample e : examples) {
             for (String r : e.rephrasings()) {
                 targets.add(GradientFactors.encode(model, r, e.edit().target()));
             }
-            for (MendExample.Locality l : e.locality()) {
+            for (TrainingExample.Locality l : e.locality()) {
                 local.add(GradientFactors.encode(model, l.prompt(), l.continuation()));
             }
         }
@@ -95,7 +96,7 @@ final class MendBatch {
     }
 
     /** Returns {@code examples} encoded for {@code model} and laid out in rows. */
-    static MendBatch of(EditableModel model, List<MendExample> examples) {
+    static MendBatch of(EditableModel model, List<TrainingExample> examples) {
         return new MendBatch(model, examples);
     }
 

@@ -53,7 +53,7 @@ final class MendEditorTrainer implements EditorTrainer {
     @Override
     public TrainingReport train(EditableModel model, List<TrainingExample> train, List<TrainingExample> validation,
                                 ProgressListener progress) {
-        MendTrainer.Run run = MendTrainer.train(model, h, examples(train), examples(validation),
+        MendTrainer.Run run = MendTrainer.train(model, h, train, validation,
                 new MendTrainer.Options(options.maxSeconds(), options.log()), progress);
         Map<String, Object> summary = new LinkedHashMap<>(run.network().training());
         summary.putAll(options.notes());
@@ -70,10 +70,5 @@ final class MendEditorTrainer implements EditorTrainer {
             best.toMap().forEach((k, v) -> scores.put(k, ((Number) v).doubleValue()));
         }
         return new TrainingReport(run.losses(), run.steps(), run.bestStep(), run.seconds(), run.stopReason(), scores);
-    }
-
-    private static List<MendExample> examples(List<TrainingExample> examples) {
-        return examples.stream().map(e -> new MendExample(e.edit(), e.rephrasings(), e.locality().stream()
-                .map(l -> new MendExample.Locality(l.prompt(), l.continuation())).toList())).toList();
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import dev.amend.kit.Scalars;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;
+import dev.amend.spi.edit.TrainingExample;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import dev.amend.spi.model.EditPoint;
 import dev.amend.spi.model.EditableModel;
@@ -98,8 +99,8 @@ public final class MendTrainer {
     }
 
     /** Returns a trained editor for {@code model} from {@code train}, validated on {@code validation}. */
-    public static Run train(EditableModel model, MendHyperparameters h, List<MendExample> train,
-                            List<MendExample> validation, Options options, ProgressListener progress) {
+    public static Run train(EditableModel model, MendHyperparameters h, List<TrainingExample> train,
+                            List<TrainingExample> validation, Options options, ProgressListener progress) {
         List<String> problems = h.problems(model.architecture());
         if (!problems.isEmpty()) {
             throw new InvalidRequestException("MEND hyperparameters: " + String.join("; ", problems));
@@ -112,10 +113,10 @@ public final class MendTrainer {
         return new MendTrainer(model, h, net).run(train, validation, options, progress);
     }
 
-    private Run run(List<MendExample> train, List<MendExample> validation, Options options, ProgressListener progress) {
+    private Run run(List<TrainingExample> train, List<TrainingExample> validation, Options options, ProgressListener progress) {
         long start = System.nanoTime();
         Random random = new Random(h.seed());
-        List<MendExample> val = validation.subList(0, Math.min(h.valSteps(), validation.size()));
+        List<TrainingExample> val = validation.subList(0, Math.min(h.valSteps(), validation.size()));
         List<Double> losses = new ArrayList<>();
         Map<Integer, Validation> validations = new LinkedHashMap<>();
         MendSnapshot best = null;
@@ -159,8 +160,8 @@ public final class MendTrainer {
         return new Run(network, losses, validations, bestStep, step, seconds, reason);
     }
 
-    private List<MendExample> sample(List<MendExample> train, Random random) {
-        List<MendExample> batch = new ArrayList<>();
+    private List<TrainingExample> sample(List<TrainingExample> train, Random random) {
+        List<TrainingExample> batch = new ArrayList<>();
         for (int i = 0; i < h.batchSize(); i++) {
             batch.add(train.get(random.nextInt(train.size())));
         }
@@ -199,7 +200,7 @@ public final class MendTrainer {
     }
 
     /** Returns validation scores of the current editor on {@code examples}. */
-    Validation validate(List<MendExample> examples) {
+    Validation validate(List<TrainingExample> examples) {
         double loss = 0;
         double nll = 0;
         double kl = 0;
@@ -209,7 +210,7 @@ public final class MendTrainer {
         int rn = 0;
         int lk = 0;
         int ln = 0;
-        for (MendExample e : examples) {
+        for (TrainingExample e : examples) {
             Step s = step(List.of(e), false);
             loss += s.loss();
             nll += s.parts().nll();
@@ -230,7 +231,7 @@ public final class MendTrainer {
     }
 
     /** One step on {@code examples}: the loss after the edit, and with {@code learn} an update of the editor. */
-    private Step step(List<MendExample> examples, boolean learn) {
+    private Step step(List<TrainingExample> examples, boolean learn) {
         MendBatch batch = MendBatch.of(model, examples);
         int v = model.architecture().vocabSize();
         int first = points.get(0).layer();

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.amend.kit.Scalars;
 import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;
 import dev.amend.runtime.model.Transformer;
@@ -113,8 +114,10 @@ class GradientFactorsTest {
                 for (int i = 0; i < seqs.size(); i++) {
                     GradientFactors.Sequence s = seqs.get(i);
                     for (int j = 0; j < s.target().length; j++) {
-                        NDArray term = logp.get(i).get(s.prompt().length - 1 + j).get(s.target()[j])
-                                .neg().div((float) s.target().length);
+                        // a constant on a gradient path goes through Scalars (DJL's div(Number) can free it before
+                        // backward reads it, which gave an all-zero or wrong gradient now and then)
+                        NDArray term = Scalars.div(logp.get(i).get(s.prompt().length - 1 + j).get(s.target()[j])
+                                .neg(), s.target().length);
                         loss = loss == null ? term : loss.add(term);
                     }
                 }

@@ -14,6 +14,7 @@ import dev.amend.spi.ProgressListener;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EditRequest;
+import dev.amend.spi.edit.TrainingExample;
 import dev.amend.spi.edit.WeightDelta;
 import dev.amend.spi.hparams.HyperparameterBinder;
 import java.nio.file.Files;
@@ -29,14 +30,14 @@ class MendTrainerTest {
     @TempDir
     Path dir;
 
-    private static List<MendExample> examples(int from, int n) {
+    private static List<TrainingExample> examples(int from, int n) {
         String[] objects = {" red", " blue", " green", " gold", " grey"};
-        List<MendExample> out = new ArrayList<>();
+        List<TrainingExample> out = new ArrayList<>();
         for (int i = from; i < from + n; i++) {
             String subject = "item" + i;
-            out.add(new MendExample(EditRequest.of("the colour of {} is", subject, objects[i % objects.length]),
+            out.add(new TrainingExample(EditRequest.of("the colour of {} is", subject, objects[i % objects.length]),
                     List.of("the paint of " + subject + " is"),
-                    List.of(new MendExample.Locality("the colour of item" + (i + 50) + " is", objects[(i + 1) % 5]))));
+                    List.of(new TrainingExample.Locality("the colour of item" + (i + 50) + " is", objects[(i + 1) % 5]))));
         }
         return out;
     }

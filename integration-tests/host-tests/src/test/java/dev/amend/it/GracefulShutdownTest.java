@@ -149,7 +149,7 @@ class GracefulShutdownTest {
 
     /** Asserts that the host exited after its shutdown ran: status 0, or 143 (the JVM's status after SIGTERM). */
     static void assertExitedCleanly(HostProcess host) throws InterruptedException {
-        int status = host.awaitExit(Duration.ofSeconds(60));
+        int status = host.awaitExitCode(Duration.ofSeconds(60));
         assertTrue(status == 0 || status == 143, "exit status " + status + ":\n" + host.logTail());
         assertTrue(host.log().contains("amend-server stopped"), "the shutdown ran to its end:\n" + host.logTail());
     }

@@ -174,7 +174,7 @@ public final class HostProcess implements AutoCloseable {
     }
 
     /** Returns the host's exit code once it exited, or throws when it is still running after {@code timeout}. */
-    public int awaitExit(Duration timeout) throws InterruptedException {
+    public int awaitExitCode(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("the host did not exit within " + timeout + ":\n" + logTail());
         }
@@ -188,6 +188,22 @@ public final class HostProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    /** Returns whether the host process ended (by itself) within {@code timeout}. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Sends SIGTERM and returns whether the host stopped within {@code timeout} (it is not killed otherwise). */
+    public boolean terminate(Duration timeout) {
+        process.destroy();
+        return awaitExit(timeout);
     }
 
     /** Kills the host with SIGKILL (no shutdown hooks run) and waits for it to be gone. */

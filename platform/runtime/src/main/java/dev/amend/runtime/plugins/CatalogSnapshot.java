@@ -4,6 +4,7 @@ import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.MethodProvider;
 import dev.amend.spi.model.ModelArchitecture;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,6 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,39 +51,59 @@ record CatalogSnapshot(EditorRegistry registry, Map<String, PluginJar> owners) {
         return new CatalogSnapshot(EditorRegistry.of(editors, evaluators), Map.copyOf(owners));
     }
 
-    /** Returns the editors with their hyperparameters and, when {@code arch} is given, its defaults. */
-    List<MethodInfo> editorInfos(ModelArchitecture arch) {
+    /**
+     * Returns the editors with their hyperparameters and, when {@code arch} is given, its defaults; each method is
+     * described in a call bounded by {@code timeout}, and one that fails or does not answer is left out (logged).
+     */
+    List<MethodInfo> editorInfos(ModelArchitecture arch, Duration timeout) {
         List<MethodInfo> out = new ArrayList<>();
         for (Map.Entry<String, MethodProvider<?>> e : registry.editors().entrySet()) {
             MethodProvider<?> p = e.getValue();
-            try {
+            String name = e.getKey();
+            AtomicReference<String> step = new AtomicReference<>("describing editor " + name);
+            describe("editor", name, timeout, step, out, () -> {
                 String[] problem = new String[1];
                 List<MethodInfo.HyperparameterInfo> schema = HyperparameterSchema.of(p, arch, problem);
                 if (problem[0] != null) {
-                    LOG.warn("editor {}: {}", e.getKey(), problem[0]);
+                    LOG.warn("editor {}: {}", name, problem[0]);
                 }
-                out.add(new MethodInfo(e.getKey(), "editor", p.version(), origin(e.getKey(), true), p.description(),
-                        null, schema));
-            } catch (RuntimeException | LinkageError ex) {
-                LOG.warn("editor {} cannot be described: {}", e.getKey(), FailureText.of(ex));
-            }
+                return new MethodInfo(name, "editor", version(name, true, p::version), origin(name, true),
+                        p.description(), null, schema);
+            });
         }
         return out;
     }
 
-    /** Returns the evaluators with their protocols. */
-    List<MethodInfo> evaluatorInfos() {
+    /** Returns the evaluators with their protocols, each described in a call bounded by {@code timeout}. */
+    List<MethodInfo> evaluatorInfos(Duration timeout) {
         List<MethodInfo> out = new ArrayList<>();
         for (Map.Entry<String, EvaluatorProvider> e : registry.evaluators().entrySet()) {
             EvaluatorProvider p = e.getValue();
-            try {
-                out.add(new MethodInfo(e.getKey(), "evaluator", p.version(), origin(e.getKey(), false),
-                        "scores with protocol " + p.protocol(), p.protocol(), List.of()));
-            } catch (RuntimeException | LinkageError ex) {
-                LOG.warn("evaluator {} cannot be described: {}", e.getKey(), FailureText.of(ex));
-            }
+            String name = e.getKey();
+            AtomicReference<String> step = new AtomicReference<>("describing evaluator " + name);
+            describe("evaluator", name, timeout, step, out, () -> new MethodInfo(name, "evaluator",
+                    version(name, false, p::version), origin(name, false), "scores with protocol " + p.protocol(),
+                    p.protocol(), List.of()));
         }
         return out;
+    }
+
+    /** Adds {@code info}'s answer to {@code out}, or logs why the method cannot be described. */
+    private static void describe(String kind, String name, Duration timeout, AtomicReference<String> step,
+                                 List<MethodInfo> out, Callable<MethodInfo> info) {
+        try {
+            out.add(PluginCalls.within(timeout, step, info));
+        } catch (PluginJarLoader.Refusal r) {
+            LOG.warn("{} {} cannot be described: {}", kind, name, r.getMessage());
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Returns the version a plugin method reported when its jar was loaded, or {@code current}'s for the class path. */
+    private String version(String name, boolean editor, Supplier<String> current) {
+        PluginJar j = owners.get((editor ? "editor:" : "evaluator:") + name);
+        return j == null ? current.get() : j.versions.getOrDefault((editor ? "editor:" : "evaluator:") + name, "?");
     }
 
     /** Returns the jars behind {@code name} (each part of a composite name such as a decorator's a+b). */

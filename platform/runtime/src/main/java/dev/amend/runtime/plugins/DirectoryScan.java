@@ -3,14 +3,12 @@ package dev.amend.runtime.plugins;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,10 +91,9 @@ final class DirectoryScan {
                     continue;
                 }
                 try {
-                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-                    if (a.isRegularFile()) {
-                        out.put(f, new Fingerprint(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
-                                a.fileKey()));
+                    Fingerprint fp = Fingerprint.of(f);
+                    if (!fp.equals(Fingerprint.ABSENT)) {
+                        out.put(f, fp);
                     }
                 } catch (IOException e) {
                     // deleted between listing and reading: it is gone

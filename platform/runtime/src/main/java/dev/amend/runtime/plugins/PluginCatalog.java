@@ -4,7 +4,6 @@ import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.plugins.PluginEvent.Kind;
 import dev.amend.runtime.plugins.PluginInfo.Status;
 import dev.amend.spi.EditorProvider;
-import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.model.ModelArchitecture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,14 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +33,14 @@ import org.slf4j.LoggerFactory;
  * leases, while leases already taken keep the old class loader open until the last of them is closed. The
  * watcher also waits for a second look before it unloads a jar that disappeared (a copy that deletes first).
  *
- * <p>A jar that fails to load (not a jar, missing classes, a provider that throws, a name already taken by the
- * class path or an earlier jar) is reported with its reason in {@link #plugins()} and the log; nothing of it is
- * served and the rest keeps working. Names are resolved in one place, {@link EditorRegistry}.
+ * <p>A new or changed jar is first loaded and checked in a short-lived child JVM ({@link PluginJarCheck}; see
+ * {@link PluginChecks}), then opened in this JVM on a thread of its own with a time limit; no plugin code ever runs
+ * while the catalog holds its lock, and {@link #close()} never waits for a scan. A jar whose code fails (throws
+ * anything, calls System.exit, does not answer in time) is rejected: moved to {@code rejected/} inside the plugins
+ * directory beside {@code NAME.jar.reason.txt}, and listed FAILED with that reason. A jar that is merely unfit (not
+ * a jar, no providers, a name already taken by the class path or an earlier jar) stays where it is, FAILED with
+ * its reason. Either way nothing of it is served and the rest keeps working. Names are resolved in one place,
+ * {@link EditorRegistry}.
  */
 public final class PluginCatalog implements AutoCloseable {
     /** The default polling interval of the watcher. */
@@ -45,29 +49,31 @@ public final class PluginCatalog implements AutoCloseable {
     /** The origin of methods found on the class path. */
     public static final String CLASSPATH = "classpath";
 
+    /** The folder inside the plugins directory that rejected jars are moved to. */
+    public static final String REJECTED = RejectedJars.FOLDER;
+
     private static final Logger LOG = LoggerFactory.getLogger(PluginCatalog.class);
 
     private final Path directory;
-    private final Path workDir;
-    private final EditorRegistry classPath;
     private final DirectoryScan directoryScan;
-    private final PluginJarLoader jarLoader;
+    private final PluginAdmission admission;
+    private final RejectedJars rejectedJars;
+    private final PluginChecks checks;
+    private final InstalledJars installed;
     private final Object scanMonitor = new Object();
-    private final Object lock = new Object();
-    private final Map<Path, PluginJar> jars = new TreeMap<>();
-    private final List<PluginJar> retired = new ArrayList<>();
     private final PluginEvents events = new PluginEvents();
     private final ScheduledExecutorService watcher;
-    private volatile CatalogSnapshot snapshot;
     private volatile boolean closed;
 
-    private PluginCatalog(Path directory, Duration pollInterval, ClassLoader classPathLoader) throws IOException {
+    private PluginCatalog(Path directory, Duration pollInterval, ClassLoader classPathLoader, PluginChecks checks)
+            throws IOException {
         this.directory = directory;
-        this.workDir = Files.createTempDirectory("amend-plugins-");
-        this.classPath = EditorRegistry.load(classPathLoader);
+        Path workDir = Files.createTempDirectory("amend-plugins-");
+        this.installed = new InstalledJars(EditorRegistry.load(classPathLoader), workDir);
         this.directoryScan = new DirectoryScan(directory);
-        this.jarLoader = new PluginJarLoader(workDir, this::clash);
-        this.snapshot = build();
+        this.checks = checks;
+        this.admission = new PluginAdmission(workDir, checks);
+        this.rejectedJars = new RejectedJars(directory);
         scan(false);
         if (directory != null && pollInterval != null && !pollInterval.isZero() && !pollInterval.isNegative()) {
             watcher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -105,9 +111,18 @@ public final class PluginCatalog implements AutoCloseable {
      * parent.
      */
     public static PluginCatalog open(Path pluginsDir, Duration pollInterval, ClassLoader classPathLoader) {
+        return open(pluginsDir, pollInterval, classPathLoader, PluginChecks.DEFAULT);
+    }
+
+    /**
+     * Returns a catalog like {@link #open(Path, Duration, ClassLoader)} whose new jars are checked as
+     * {@code checks} says.
+     */
+    public static PluginCatalog open(Path pluginsDir, Duration pollInterval, ClassLoader classPathLoader,
+                                     PluginChecks checks) {
         try {
             return new PluginCatalog(pluginsDir == null ? null : pluginsDir.toAbsolutePath().normalize(),
-                    pollInterval, classPathLoader);
+                    pollInterval, classPathLoader, checks);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the plugins' work directory", e);
         }
@@ -133,23 +148,26 @@ public final class PluginCatalog implements AutoCloseable {
         return events.remove(listener);
     }
 
-    /** Returns the jars in the plugins directory, in file-name order, each LOADED or FAILED with its reason. */
+    /**
+     * Returns the jars in the plugins directory, in file-name order, each LOADED or FAILED with its reason, then
+     * the jars in {@code rejected/} whose names are not in the directory (FAILED, with why they were rejected).
+     */
     public List<PluginInfo> plugins() {
-        synchronized (lock) {
-            return jars.values().stream().map(PluginJar::info).toList();
-        }
+        List<PluginInfo> out = new ArrayList<>(installed.infos());
+        Set<String> names = new HashSet<>();
+        out.forEach(p -> names.add(p.file().getFileName().toString()));
+        out.addAll(rejectedJars.list(names));
+        return out;
     }
 
     /** Returns the replaced or removed jars still held open by leases (status RETIRED). */
     public List<PluginInfo> retired() {
-        synchronized (lock) {
-            return retired.stream().map(PluginJar::info).toList();
-        }
+        return installed.retiredInfos();
     }
 
     /** Returns the registry of every method served now (class path first, then loaded jars). */
     public EditorRegistry registry() {
-        return snapshot.registry();
+        return installed.snapshot().registry();
     }
 
     /** Returns the editors served now, with their hyperparameters but no defaults. */
@@ -157,14 +175,17 @@ public final class PluginCatalog implements AutoCloseable {
         return editors(null);
     }
 
-    /** Returns the editors served now, with their hyperparameters and the defaults for {@code arch}. */
+    /**
+     * Returns the editors served now, with their hyperparameters and the defaults for {@code arch}; a plugin
+     * method that fails or does not answer within the check timeout is left out (and logged).
+     */
     public List<MethodInfo> editors(ModelArchitecture arch) {
-        return snapshot.editorInfos(arch);
+        return installed.snapshot().editorInfos(arch, checks.timeout());
     }
 
-    /** Returns the evaluators served now. */
+    /** Returns the evaluators served now (a plugin evaluator that fails to describe itself is left out). */
     public List<MethodInfo> evaluators() {
-        return snapshot.evaluatorInfos();
+        return installed.snapshot().evaluatorInfos(checks.timeout());
     }
 
     /**
@@ -174,24 +195,13 @@ public final class PluginCatalog implements AutoCloseable {
      * @throws dev.amend.spi.InvalidRequestException for an unknown name (listing the installed ones) or bad values
      */
     public EditorLease leaseEditor(String name, ModelArchitecture arch, Map<String, ?> overrides, String source) {
-        CatalogSnapshot s;
-        List<PluginJar> pinned;
-        synchronized (lock) {
-            ensureOpen();
-            s = snapshot;
-            for (String part : name.split("\\+", -1)) {
-                s.registry().editor(part); // decorator+method: each part must be installed
-            }
-            pinned = s.owners(name, true);
-            pinned.forEach(j -> j.leases++);
-        }
-        Runnable release = releaser(pinned);
+        InstalledJars.Pinned pinned = installed.pin(name, true);
         try {
-            EditorRegistry.Configured c = s.registry().configure(name, arch, overrides == null ? Map.of() : overrides,
-                    source == null ? "request" : source);
-            return new EditorLease(name, s.origin(name, true), c, release);
-        } catch (RuntimeException | LinkageError e) {
-            release.run();
+            EditorRegistry.Configured c = pinned.snapshot().registry().configure(name, arch,
+                    overrides == null ? Map.of() : overrides, source == null ? "request" : source);
+            return new EditorLease(name, pinned.snapshot().origin(name, true), c, pinned.release());
+        } catch (Throwable e) {
+            pinned.release().run();
             throw e;
         }
     }
@@ -202,69 +212,69 @@ public final class PluginCatalog implements AutoCloseable {
      * @throws dev.amend.spi.InvalidRequestException for an unknown name (listing the installed ones)
      */
     public EvaluatorLease leaseEvaluator(String name) {
-        synchronized (lock) {
-            ensureOpen();
-            CatalogSnapshot s = snapshot;
-            EvaluatorProvider p = s.registry().evaluator(name);
-            List<PluginJar> pinned = s.owners(name, false);
-            pinned.forEach(j -> j.leases++);
-            return new EvaluatorLease(s.origin(name, false), p, releaser(pinned));
-        }
+        InstalledJars.Pinned pinned = installed.pin(name, false);
+        return new EvaluatorLease(pinned.snapshot().origin(name, false), pinned.snapshot().registry().evaluator(name),
+                pinned.release());
     }
 
-    /** Stops the watcher and unloads every jar (those still leased close when their last lease does). */
-    @Override
-    public void close() {
-        if (watcher != null) {
-            watcher.shutdownNow();
-        }
-        synchronized (scanMonitor) {
-            closed = true;
-            synchronized (lock) {
-                for (PluginJar j : jars.values()) {
-                    retire(j);
-                }
-                jars.clear();
-                snapshot = build();
-                deleteWorkDirIfUnused();
-            }
-        }
-    }
-
-    private void ensureOpen() {
+    /**
+     * Checks the jar at {@code staged} (written where the catalog does not look, e.g. under a hidden name) as a new
+     * jar is checked, before it is installed as {@code name}; returns null when it passed, else why not. A jar
+     * whose code failed is moved to {@code rejected/} as {@code name}. Loading it next skips the child JVM.
+     */
+    public String vet(Path staged, String name) {
         if (closed) {
             throw new IllegalStateException("the plugin catalog is closed");
         }
+        PluginJar j;
+        try {
+            j = admission.vet(staged);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "the check was interrupted";
+        }
+        if (j.failure == PluginJar.Failure.FAULT) {
+            try {
+                j.reason = rejectedJars.reject(staged, name, j.reason, j.sha256, j.details);
+                LOG.warn("plugin {} rejected: {}", name, j.reason);
+            } catch (IOException e) {
+                LOG.warn("cannot move {} to {}: {}", staged, REJECTED, e.toString());
+            }
+        }
+        return j.failure == PluginJar.Failure.NONE ? null : j.reason;
+    }
+
+    /** Deletes the rejected jar {@code name} (and its reason) from {@code rejected/}; returns whether there was one. */
+    public boolean forgetRejected(String name) {
+        try {
+            return rejectedJars.forget(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + name + " from " + REJECTED, e);
+        }
+    }
+
+    /**
+     * Stops the watcher and the checks running now, and unloads every jar (those still leased close when their last
+     * lease does). It never waits for a scan. When the JVM is shutting down because a plugin called System.exit,
+     * that plugin's jar is moved to {@code rejected/}, so a restart does not load it again.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        if (watcher != null) {
+            watcher.shutdownNow();
+        }
+        admission.stop();
+        rejectedJars.rejectPluginCallingExit(directory, installed::sha256);
+        installed.closeAll();
     }
 
     private void poll() {
         try {
             scan(true);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (Throwable e) {
             LOG.warn("scanning the plugins directory {} failed: {}", directory, FailureText.of(e));
         }
-    }
-
-    private Runnable releaser(List<PluginJar> pinned) {
-        AtomicBoolean done = new AtomicBoolean();
-        return () -> {
-            if (!done.compareAndSet(false, true)) {
-                return;
-            }
-            synchronized (lock) {
-                for (PluginJar j : pinned) {
-                    j.leases--;
-                    if (j.retired && j.leases == 0) {
-                        j.closeLoader();
-                        retired.remove(j);
-                        LOG.info("plugin {} (retired) closed: its last lease ended", j.file.getFileName());
-                    }
-                }
-                if (closed) {
-                    deleteWorkDirIfUnused();
-                }
-            }
-        };
     }
 
     /** Applies the directory's changes; with {@code settle}, a new or changed jar waits until it is stable. */
@@ -274,94 +284,50 @@ public final class PluginCatalog implements AutoCloseable {
             if (closed) {
                 return;
             }
-            DirectoryScan.Changes changes = directoryScan.changes(jars, settle);
+            DirectoryScan.Changes changes = directoryScan.changes(installed.jars(), settle);
             if (changes == null || changes.isEmpty()) {
                 return;
             }
             boolean freed = false;
             for (PluginJar j : changes.unload()) {
-                synchronized (lock) {
-                    jars.remove(j.file);
-                    retire(j);
-                }
+                installed.unload(j);
                 freed |= j.status == Status.LOADED;
                 happened.add(new PluginEvent(Kind.UNLOADED, j.info()));
             }
             // a name freed by a removal or replacement may let a jar that lost a name clash load now
-            Map<Path, Fingerprint> retry = freed ? takeClashed() : Map.of();
-            for (Map<Path, Fingerprint> batch : List.of(changes.load(), retry)) {
-                batch.forEach((file, fingerprint) -> {
-                    PluginJar j = jarLoader.load(file, fingerprint);
-                    synchronized (lock) {
-                        jars.put(j.file, j);
-                    }
-                    happened.add(new PluginEvent(j.status == Status.LOADED ? Kind.LOADED : Kind.FAILED, j.info()));
-                });
+            Map<Path, Fingerprint> load = new TreeMap<>(changes.load());
+            if (freed) {
+                load.putAll(installed.takeClashed());
             }
-            synchronized (lock) {
-                snapshot = build();
+            try {
+                for (PluginJar j : admission.admit(load)) {
+                    happened.add(place(j));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
+            installed.publish();
         }
         events.publish(happened);
     }
 
-    /** Removes the jars that failed on a name clash and returns them, to be loaded again. */
-    private Map<Path, Fingerprint> takeClashed() {
-        Map<Path, Fingerprint> retry = new TreeMap<>();
-        for (PluginJar j : List.copyOf(jars.values())) {
-            if (j.status == Status.FAILED && j.clash) {
-                synchronized (lock) {
-                    jars.remove(j.file);
+    /** Serves {@code j} (unless a name it provides is taken), keeps it FAILED, or rejects it; returns what happened. */
+    private PluginEvent place(PluginJar j) {
+        installed.failOnClash(j);
+        if (j.failure == PluginJar.Failure.FAULT && !closed) {
+            try {
+                if (!Fingerprint.of(j.file).equals(j.fingerprint)) {
+                    return new PluginEvent(Kind.FAILED, j.info()); // replaced meanwhile: the next scan checks it
                 }
-                retry.put(j.file, j.fingerprint);
+                j.reason = rejectedJars.reject(j.file, j.file.getFileName().toString(), j.reason, j.sha256, j.details);
+                return new PluginEvent(Kind.FAILED, j.info());
+            } catch (IOException e) {
+                j.reason += " (rejected, but it cannot be moved to " + REJECTED + "/: " + e
+                        + "; it is not loaded again until it changes)";
             }
         }
-        return retry;
-    }
-
-    /** Returns who already provides {@code name} (class path, another loaded jar, this jar), or null. */
-    private String clash(String name, boolean editor, PluginJar self) {
-        Map<String, ?> cp = editor ? classPath.editors() : classPath.evaluators();
-        if (cp.containsKey(name)) {
-            return "the class path";
-        }
-        if ((editor ? self.editors : self.evaluators).containsKey(name)) {
-            return "another provider in the same jar";
-        }
-        for (PluginJar other : jars.values()) {
-            if (other.status == Status.LOADED && (editor ? other.editors : other.evaluators).containsKey(name)) {
-                return other.origin();
-            }
-        }
-        return null;
-    }
-
-    /** Takes {@code j} out of service; its loader closes now, or with its last lease. Caller holds the lock. */
-    private void retire(PluginJar j) {
-        j.retired = true;
-        if (j.leases == 0) {
-            j.closeLoader();
-        } else {
-            retired.add(j);
-        }
-    }
-
-    /** Returns the view of the class path and the loaded jars. Caller holds the lock (or constructs). */
-    private CatalogSnapshot build() {
-        return CatalogSnapshot.of(classPath, jars.values());
-    }
-
-    private void deleteWorkDirIfUnused() {
-        if (!retired.isEmpty()) {
-            return;
-        }
-        try (Stream<Path> left = Files.list(workDir)) {
-            for (Path p : left.toList()) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(workDir);
-        } catch (IOException e) {
-            LOG.debug("cannot delete {}: {}", workDir, e.toString());
-        }
+        installed.add(j);
+        return new PluginEvent(j.status == Status.LOADED ? Kind.LOADED : Kind.FAILED, j.info());
     }
 }

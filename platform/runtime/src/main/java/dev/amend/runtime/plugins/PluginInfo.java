@@ -7,10 +7,10 @@ import java.util.List;
 /**
  * What the catalog knows about one plugin jar.
  *
- * @param file      the jar in the plugins directory
+ * @param file      the jar in the plugins directory, or in its {@code rejected/} folder when its code failed
  * @param status    {@link Status#LOADED}, {@link Status#FAILED}, or {@link Status#RETIRED} (replaced or removed,
  *                  still held by leases)
- * @param reason    why it failed to load (null unless FAILED)
+ * @param reason    why it failed to load, and for a rejected jar where it was moved (null unless FAILED)
  * @param editors   the editors it provides (empty when FAILED)
  * @param evaluators the evaluators it provides (empty when FAILED)
  * @param loadedAt  when the catalog (tried to) load it

@@ -13,12 +13,25 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One jar of the plugins directory: its private copy, class loader, providers, status and leases. */
 final class PluginJar {
+    /** Why a jar is not served. */
+    enum Failure {
+        /** It is served. */
+        NONE,
+        /** Not a jar, or it provides nothing fit to serve: it stays in the directory until it changes. */
+        UNFIT,
+        /** A name it provides is taken: it stays and loads once the name is free. */
+        CLASH,
+        /** Its code threw, called System.exit or did not answer in time: it is moved to rejected/. */
+        FAULT,
+        /** Its check could not run (the catalog closed, or no JVM could be started): it stays. */
+        UNCHECKED
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(PluginJar.class);
 
     final Path file;
@@ -26,13 +39,17 @@ final class PluginJar {
     final Instant loadedAt;
     final Map<String, MethodProvider<?>> editors = new LinkedHashMap<>();
     final Map<String, EvaluatorProvider> evaluators = new LinkedHashMap<>();
+    /** "editor:name" or "evaluator:name" → the version the provider reported when it was loaded. */
+    final Map<String, String> versions = new LinkedHashMap<>();
     Path copy;
     long size;
     String sha256;
     URLClassLoader loader;
     Status status = Status.FAILED;
     String reason;
-    boolean clash;
+    Failure failure = Failure.UNCHECKED;
+    /** The child JVM's last output when its check ended abnormally, for the rejection's reason file. */
+    String details = "";
     boolean retired;
     int leases;
 
@@ -48,13 +65,14 @@ final class PluginJar {
         return "plugin:" + file.getFileName();
     }
 
-    /** Returns this jar FAILED for {@code why} (a lost name clash when {@code nameClash}), with nothing served. */
-    PluginJar fail(String why, boolean nameClash) {
+    /** Returns this jar FAILED for {@code why}, of kind {@code kind}, with nothing served. */
+    PluginJar fail(String why, Failure kind) {
         status = Status.FAILED;
         reason = why;
-        clash = nameClash;
+        failure = kind;
         editors.clear();
         evaluators.clear();
+        versions.clear();
         closeLoader();
         return this;
     }
@@ -78,21 +96,27 @@ final class PluginJar {
         }
     }
 
-    /** Returns what the catalog reports about this jar (RETIRED once it left service while leased). */
+    /** Returns this jar LOADED with what {@code opened} provides. */
+    PluginJar serve(PluginJarLoader.Opened opened) {
+        loader = opened.loader();
+        editors.putAll(opened.editors());
+        evaluators.putAll(opened.evaluators());
+        versions.putAll(opened.versions());
+        status = Status.LOADED;
+        failure = Failure.NONE;
+        return this;
+    }
+
+    /**
+     * Returns what the catalog reports about this jar (RETIRED once it left service while leased); it runs no
+     * plugin code: the versions are those reported at load time.
+     */
     PluginInfo info() {
         Status shown = retired && status == Status.LOADED ? Status.RETIRED : status;
         List<Provided> eds = new ArrayList<>();
-        editors.forEach((k, v) -> eds.add(new Provided(k, safeVersion(v::version))));
+        editors.keySet().forEach(k -> eds.add(new Provided(k, versions.getOrDefault("editor:" + k, "?"))));
         List<Provided> evs = new ArrayList<>();
-        evaluators.forEach((k, v) -> evs.add(new Provided(k, safeVersion(v::version))));
+        evaluators.keySet().forEach(k -> evs.add(new Provided(k, versions.getOrDefault("evaluator:" + k, "?"))));
         return new PluginInfo(file, shown, reason, eds, evs, loadedAt, size, sha256, leases);
-    }
-
-    private static String safeVersion(Supplier<String> v) {
-        try {
-            return v.get();
-        } catch (RuntimeException | LinkageError e) {
-            return "?";
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.amend.runtime.plugins;
 
-import dev.amend.runtime.plugins.PluginInfo.Status;
+import dev.amend.runtime.plugins.PluginJar.Failure;
 import dev.amend.spi.EditorDecorator;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
@@ -20,124 +20,170 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
-import java.util.ServiceConfigurationError;
+import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Loads one plugin jar: copies it into the work directory, checks that every entry reads (and verifies when
- * signed), opens it in its own class loader under the SPI's loader, and takes the editors, decorators and
- * evaluators it registers, each checked for a name, a version and a name no one else serves.
+ * Loads one plugin jar in two steps: {@link #copy} copies it into the work directory and checks that every entry
+ * reads (and verifies when signed); {@link #open} opens the copy in its own class loader under the SPI's loader and
+ * takes the editors, decorators and evaluators it registers, each checked for a name and a version. Opening runs
+ * the plugin's code: the host runs it in a child JVM first ({@link PluginJarCheck}), then in a bounded call.
  */
 final class PluginJarLoader {
-    /** Says who already serves a name, or null; {@code editor} picks editors or evaluators. */
-    @FunctionalInterface
-    interface NameOwners {
-        /** Returns who already provides {@code name} besides {@code self} (for messages), or null. */
-        String owner(String name, boolean editor, PluginJar self);
+    /** What an opened jar provides. */
+    record Opened(URLClassLoader loader, Map<String, MethodProvider<?>> editors,
+                  Map<String, EvaluatorProvider> evaluators, Map<String, String> versions) {
+    }
+
+    /** Why a jar cannot be served: {@link Failure#UNFIT}, or {@link Failure#FAULT} when its code failed. */
+    static final class Refusal extends Exception {
+        final Failure kind;
+
+        Refusal(Failure kind, String why) {
+            super(why, null, false, false);
+            this.kind = kind;
+        }
     }
 
     private final Path workDir;
-    private final NameOwners owners;
     private long copies;
 
-    PluginJarLoader(Path workDir, NameOwners owners) {
+    PluginJarLoader(Path workDir) {
         this.workDir = workDir;
-        this.owners = owners;
     }
 
-    /** Returns the jar at {@code file}, LOADED with its providers or FAILED with the reason. */
-    PluginJar load(Path file, Fingerprint fingerprint) {
+    /** Returns the jar at {@code file} copied and hashed, or FAILED (unfit) when it cannot be read as a jar. */
+    synchronized PluginJar copy(Path file, Fingerprint fingerprint) {
         PluginJar j = new PluginJar(file, fingerprint, Instant.now());
         try {
             j.copy = workDir.resolve((++copies) + "-" + file.getFileName());
             Files.copy(file, j.copy, StandardCopyOption.REPLACE_EXISTING);
             j.size = Files.size(j.copy);
             j.sha256 = sha256(j.copy);
-            try {
-                readEveryEntry(j.copy);
-            } catch (IOException | SecurityException e) {
-                return j.fail("not a readable jar: " + FailureText.of(e), false);
-            }
-            j.loader = new URLClassLoader("plugin:" + file.getFileName(), new URL[] {j.copy.toUri().toURL()},
-                    EditorProvider.class.getClassLoader());
-            PluginJar failed = addEditors(j);
-            if (failed == null) {
-                failed = addEvaluators(j);
-            }
-            if (failed != null) {
-                return failed;
-            }
-            if (j.editors.isEmpty() && j.evaluators.isEmpty()) {
-                return j.fail("provides no editor or evaluator: add META-INF/services/"
-                        + EditorProvider.class.getName() + ", " + EditorDecorator.class.getName() + " or "
-                        + EvaluatorProvider.class.getName()
-                        + " naming the provider classes", false);
-            }
-            j.status = Status.LOADED;
+            readEveryEntry(j.copy);
             return j;
-        } catch (IOException | RuntimeException | ServiceConfigurationError | LinkageError e) {
-            return j.fail(FailureText.of(e), false);
+        } catch (IOException | SecurityException e) {
+            return j.fail("not a readable jar: " + FailureText.of(e), Failure.UNFIT);
         }
     }
 
-    /** Adds the jar's own editors and decorators; returns the jar FAILED when one is unfit, else null. */
-    private PluginJar addEditors(PluginJar j) {
+    /**
+     * Returns what the copy of {@code j} provides, opened in a new class loader; {@code step} hears each plugin
+     * call before it is made.
+     *
+     * @throws Refusal when the jar provides nothing fit to serve or its code throws (its loader is closed then)
+     */
+    static Opened open(PluginJar j, Consumer<String> step) throws Refusal {
+        URLClassLoader loader = null;
+        try {
+            loader = new URLClassLoader("plugin:" + j.file.getFileName(), new URL[] {j.copy.toUri().toURL()},
+                    EditorProvider.class.getClassLoader());
+            Opened o = new Opened(loader, new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+            addEditors(o, step);
+            addEvaluators(o, step);
+            if (o.editors().isEmpty() && o.evaluators().isEmpty()) {
+                throw new Refusal(Failure.UNFIT, "provides no editor or evaluator: add META-INF/services/"
+                        + EditorProvider.class.getName() + ", " + EditorDecorator.class.getName() + " or "
+                        + EvaluatorProvider.class.getName() + " naming the provider classes");
+            }
+            return o;
+        } catch (Refusal r) {
+            close(loader);
+            throw r;
+        } catch (Throwable t) {
+            close(loader);
+            throw new Refusal(Failure.FAULT, FailureText.of(t));
+        }
+    }
+
+    /** Returns {@code code}'s answer, after telling {@code step} what runs; a Throwable it throws is a fault. */
+    static <T> T call(Consumer<String> step, String what, Callable<T> code) throws Refusal {
+        step.accept(what);
+        try {
+            return code.call();
+        } catch (Throwable t) {
+            throw new Refusal(Failure.FAULT, what + " threw " + FailureText.of(t));
+        }
+    }
+
+    private static void addEditors(Opened o, Consumer<String> step) throws Refusal {
         List<ServiceLoader.Provider<? extends MethodProvider>> methods = new ArrayList<>();
-        methods.addAll(ServiceLoader.load(EditorProvider.class, j.loader).stream().toList());
-        methods.addAll(ServiceLoader.load(EditorDecorator.class, j.loader).stream().toList());
+        call(step, "reading the jar's service files", () -> {
+            methods.addAll(ServiceLoader.load(EditorProvider.class, o.loader()).stream().toList());
+            return methods.addAll(ServiceLoader.load(EditorDecorator.class, o.loader()).stream().toList());
+        });
         for (ServiceLoader.Provider<? extends MethodProvider> p : methods) {
-            if (p.type().getClassLoader() != j.loader) {
+            Class<?> type = call(step, "loading a provider class", p::type);
+            if (type.getClassLoader() != o.loader()) {
                 continue;
             }
-            MethodProvider<?> e = p.get();
-            String name = checkName(e.name(), p.type());
-            Objects.requireNonNull(e.version(), "version()");
-            Class<? extends Hyperparameters> type = e.hyperparameterType();
-            if (type == null || !type.isRecord()) {
-                return j.fail(p.type().getName() + ".hyperparameterType() must return a record type, got "
-                        + type, false);
+            MethodProvider<?> e = call(step, type.getName() + ".<init>", p::get);
+            String name = checkName(call(step, type.getName() + ".name()", e::name), type, o.editors());
+            String version = checkVersion(call(step, type.getName() + ".version()", e::version), type);
+            Class<? extends Hyperparameters> hp = call(step, type.getName() + ".hyperparameterType()",
+                    e::hyperparameterType);
+            if (hp == null || !hp.isRecord()) {
+                throw new Refusal(Failure.UNFIT, type.getName() + ".hyperparameterType() must return a record type,"
+                        + " got " + hp);
             }
-            String clash = owners.owner(name, true, j);
-            if (clash != null) {
-                return j.fail("editor \"" + name + "\" is already provided by " + clash
-                        + "; the first one wins (rename the method or remove one of them)", true);
-            }
-            j.editors.put(name, e);
+            o.editors().put(name, e);
+            o.versions().put("editor:" + name, version);
         }
-        return null;
     }
 
-    /** Adds the jar's own evaluators; returns the jar FAILED when one is unfit, else null. */
-    private PluginJar addEvaluators(PluginJar j) {
-        for (ServiceLoader.Provider<EvaluatorProvider> p
-                : ServiceLoader.load(EvaluatorProvider.class, j.loader).stream().toList()) {
-            if (p.type().getClassLoader() != j.loader) {
+    private static void addEvaluators(Opened o, Consumer<String> step) throws Refusal {
+        List<ServiceLoader.Provider<EvaluatorProvider>> evaluators = call(step, "reading the jar's service files",
+                () -> ServiceLoader.load(EvaluatorProvider.class, o.loader()).stream().toList());
+        for (ServiceLoader.Provider<EvaluatorProvider> p : evaluators) {
+            Class<?> type = call(step, "loading a provider class", p::type);
+            if (type.getClassLoader() != o.loader()) {
                 continue;
             }
-            EvaluatorProvider e = p.get();
-            String name = checkName(e.name(), p.type());
-            Objects.requireNonNull(e.version(), "version()");
-            Objects.requireNonNull(e.protocol(), "protocol()");
-            String clash = owners.owner(name, false, j);
-            if (clash != null) {
-                return j.fail("evaluator \"" + name + "\" is already provided by " + clash
-                        + "; the first one wins (rename the evaluator or remove one of them)", true);
+            EvaluatorProvider e = call(step, type.getName() + ".<init>", p::get);
+            String name = checkName(call(step, type.getName() + ".name()", e::name), type, o.evaluators());
+            String version = checkVersion(call(step, type.getName() + ".version()", e::version), type);
+            if (call(step, type.getName() + ".protocol()", e::protocol) == null) {
+                throw new Refusal(Failure.UNFIT, type.getName() + ".protocol() returned no protocol");
             }
-            j.evaluators.put(name, e);
+            o.evaluators().put(name, e);
+            o.versions().put("evaluator:" + name, version);
         }
-        return null;
     }
 
-    private static String checkName(String name, Class<?> type) {
+    private static String checkName(String name, Class<?> type, Map<String, ?> sameJar) throws Refusal {
         if (name == null || name.isBlank()) {
-            throw new IllegalStateException(type.getName() + ".name() returned no name");
+            throw new Refusal(Failure.UNFIT, type.getName() + ".name() returned no name");
         }
-        return name.toLowerCase(Locale.ROOT);
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (sameJar.containsKey(lower)) {
+            throw new Refusal(Failure.UNFIT, "\"" + lower + "\" is already provided by another provider in the same"
+                    + " jar; the first one wins (rename the method or remove one of them)");
+        }
+        return lower;
+    }
+
+    private static String checkVersion(String version, Class<?> type) throws Refusal {
+        if (version == null) {
+            throw new Refusal(Failure.UNFIT, type.getName() + ".version() returned no version");
+        }
+        return version;
+    }
+
+    private static void close(URLClassLoader loader) {
+        if (loader != null) {
+            try {
+                loader.close();
+            } catch (IOException e) {
+                // the jar is refused anyway
+            }
+        }
     }
 
     /** Reads every entry of the jar, which also checks the signatures of a signed jar. */

@@ -191,6 +191,14 @@ class PluginCatalogTest {
             assertFailed(byFile.get("g-corrupt.jar"), "not a readable jar");
             assertFailed(byFile.get("h-no-services.jar"), "provides no editor or evaluator");
             assertFailed(byFile.get("i-missing-params.jar"), "p/params/Params");
+            // code that threw is moved to rejected/; unfit jars and lost name clashes stay where they are
+            for (String rejected : List.of("b-missing-class.jar", "c-ctor.jar", "d-name.jar", "i-missing-params.jar")) {
+                assertTrue(Files.isRegularFile(dir.resolve("rejected").resolve(rejected)), rejected);
+                assertFailed(byFile.get(rejected), "rejected: moved to rejected/" + rejected);
+            }
+            for (String stays : List.of("e-classpath-clash.jar", "f-jar-clash.jar", "g-corrupt.jar", "h-no-services.jar")) {
+                assertTrue(Files.isRegularFile(dir.resolve(stays)), stays);
+            }
             assertEquals(List.of("fixture-classpath", "good"), catalog.editors().stream().map(MethodInfo::name).toList());
             assertTrue(catalog.evaluators().isEmpty());
             try (EditorLease lease = catalog.leaseEditor("good", ARCH, Map.of(), "test")) {

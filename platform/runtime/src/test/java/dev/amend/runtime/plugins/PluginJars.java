@@ -88,6 +88,39 @@ public final class PluginJars {
         return service(EditorProvider.class, pkg + ".Provider");
     }
 
+    /**
+     * Adds an editor provider {@code pkg.Provider} named {@code name} that runs {@code statement} first in
+     * {@code method}: one of constructor, name, version, hyperparameterType, defaults or description (e.g. a
+     * {@code System.exit(3)}, a {@code throw new AssertionError()} or an endless loop).
+     */
+    public PluginJars misbehaving(String pkg, String name, String method, String statement) {
+        java.util.function.Function<String, String> at = m -> m.equals(method) ? "if (true) { " + statement + " }" : "";
+        source(pkg + ".Params", """
+                package %s;
+                public record Params(int layer) implements dev.amend.spi.Hyperparameters { }
+                """.formatted(pkg));
+        source(pkg + ".Provider", """
+                package %s;
+                import dev.amend.spi.*;
+                import dev.amend.spi.edit.*;
+                import dev.amend.spi.model.*;
+                import java.util.*;
+                public final class Provider implements EditorProvider<Params> {
+                    public Provider() { %s }
+                    public String name() { %s return "%s"; }
+                    public String version() { %s return "1"; }
+                    public String description() { %s return "misbehaves in %s"; }
+                    public Class<Params> hyperparameterType() { %s return Params.class; }
+                    public Params defaults(ModelArchitecture a) { %s return new Params(a.layers() - 1); }
+                    public Editor create(Params p) {
+                        return (model, requests, ctx) -> { throw new UnsupportedOperationException(); };
+                    }
+                }
+                """.formatted(pkg, at.apply("constructor"), at.apply("name"), name, at.apply("version"),
+                at.apply("description"), method, at.apply("hyperparameterType"), at.apply("defaults")));
+        return service(EditorProvider.class, pkg + ".Provider");
+    }
+
     /** Compiles and writes the jar to {@code jar} (atomically: written next to it, then moved); returns it. */
     public Path writeTo(Path jar) {
         try {

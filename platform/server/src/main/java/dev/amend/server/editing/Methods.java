@@ -5,15 +5,18 @@ import dev.amend.runtime.plugins.EditorLease;
 import dev.amend.runtime.plugins.EvaluatorLease;
 import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.runtime.plugins.PluginCatalog;
+import dev.amend.runtime.plugins.PluginChecks;
 import dev.amend.runtime.plugins.PluginEvent;
 import dev.amend.runtime.plugins.PluginInfo;
 import dev.amend.server.model.HostedModel;
+import dev.amend.spi.EditorProvider;
 import dev.amend.spi.model.ModelArchitecture;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +28,8 @@ import org.jboss.logging.Logger;
 /**
  * The one place the host looks up editing methods and evaluators: the plugin catalog over the class path and the
  * jars in the plugins directory ({@code amend.plugins.dir}, {@code AMEND_PLUGINS_DIR}; default
- * {@link AmendDirs#plugins()}), watched and hot-swapped. Every edit takes a lease on its method and evaluators, so
+ * {@link AmendDirs#plugins()}), watched and hot-swapped; new jars are checked in a child JVM first
+ * ({@code amend.plugins.check-in-child-jvm}, {@code amend.plugins.check-timeout-millis}). Every edit takes a lease on its method and evaluators, so
  * it finishes on the versions it started with even if their jar is replaced or removed meanwhile.
  */
 @ApplicationScoped
@@ -37,6 +41,12 @@ public class Methods {
 
     @ConfigProperty(name = "amend.plugins.poll-millis", defaultValue = "1000")
     long pollMillis;
+
+    @ConfigProperty(name = "amend.plugins.check-in-child-jvm", defaultValue = "true")
+    boolean checkInChildJvm;
+
+    @ConfigProperty(name = "amend.plugins.check-timeout-millis", defaultValue = "20000")
+    long checkTimeoutMillis;
 
     private volatile PluginCatalog catalog;
 
@@ -55,9 +65,12 @@ public class Methods {
     public synchronized PluginCatalog catalog() {
         if (catalog == null) {
             Path dir = pluginsDir.orElseGet(AmendDirs::plugins).toAbsolutePath().normalize();
-            PluginCatalog c = PluginCatalog.open(dir, java.time.Duration.ofMillis(Math.max(10, pollMillis)));
+            PluginChecks checks = new PluginChecks(checkInChildJvm, Duration.ofMillis(Math.max(100, checkTimeoutMillis)));
+            PluginCatalog c = PluginCatalog.open(dir, Duration.ofMillis(Math.max(10, pollMillis)),
+                    EditorProvider.class.getClassLoader(), checks);
             c.addListener(Methods::log);
-            LOG.infof("plugins directory %s (watched every %d ms): %s", dir, pollMillis,
+            LOG.infof("plugins directory %s (watched every %d ms; new jars checked %s, %d ms each): %s", dir,
+                    pollMillis, checkInChildJvm ? "in a child JVM" : "in this JVM only", checks.timeout().toMillis(),
                     c.plugins().isEmpty() ? "no jars" : c.plugins().stream().map(Methods::summary).toList());
             catalog = c;
         }

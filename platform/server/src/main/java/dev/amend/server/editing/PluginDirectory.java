@@ -22,8 +22,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Installs and removes plugin jars in the host's plugins directory through the API: a jar is written under a
- * temporary name (which the catalog ignores), fsynced and renamed atomically into place, then the catalog rescans.
- * A jar that fails to load is not kept: the previous jar of that name (if any) is put back and the caller hears why.
+ * temporary name (which the catalog ignores) and fsynced, checked by the catalog in a child JVM
+ * ({@link dev.amend.runtime.plugins.PluginCatalog#vet}), renamed atomically into place, then the catalog rescans.
+ * A jar that fails its check or fails to load is not installed: the previous jar of that name (if any) stays or is
+ * put back and the caller hears why; one whose code failed is kept in {@code rejected/} with its reason.
  */
 @ApplicationScoped
 public class PluginDirectory {
@@ -46,10 +48,18 @@ public class PluginDirectory {
         }
         Path dir = methods.directory();
         Path target = dir.resolve(file);
+        Path staged = null;
         try {
             Files.createDirectories(dir);
+            staged = stage(target, jar);
+            String refused = methods.catalog().vet(staged, file);
+            if (refused != null) {
+                LOG.warnf("plugin upload %s refused: %s", file, refused);
+                throw new InvalidRequestException("plugin " + file + " was not installed: " + refused
+                        + (Files.isRegularFile(target) ? " (the previous " + file + " stays installed)" : ""));
+            }
             byte[] previous = Files.isRegularFile(target) ? Files.readAllBytes(target) : null;
-            writeAtomically(target, jar);
+            moveIntoPlace(staged, target);
             methods.catalog().refresh();
             PluginInfo info = find(file).orElseThrow(() -> new IllegalStateException("the catalog did not pick up "
                     + target));
@@ -69,18 +79,21 @@ public class PluginDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": check that the plugins directory "
                     + dir + " is writable", e);
+        } finally {
+            deleteQuietly(staged);
         }
     }
 
     /**
-     * Returns the jars left after deleting jar {@code file} and rescanning (edits running on it finish on it);
-     * throws {@link NotFoundException} listing the jars when there is no such file.
+     * Returns the jars left after deleting jar {@code file} (from the directory, else from {@code rejected/}) and
+     * rescanning (edits running on it finish on it); throws {@link NotFoundException} listing the jars when there is
+     * no such file.
      */
     public synchronized List<PluginInfo> remove(String file) {
         checkName(file);
         Path target = methods.directory().resolve(file);
         try {
-            if (!Files.deleteIfExists(target)) {
+            if (!Files.deleteIfExists(target) && !methods.catalog().forgetRejected(file)) {
                 throw new NotFoundException("no plugin jar " + file + " in " + methods.directory() + ": installed are "
                         + methods.plugins().stream().map(p -> p.file().getFileName().toString()).toList());
             }
@@ -107,22 +120,45 @@ public class PluginDirectory {
     }
 
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        Path tmp = stage(target, bytes);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveIntoPlace(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Returns a hidden file beside {@code target} (the catalog ignores it) holding {@code bytes}, fsynced. */
+    private static Path stage(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        return tmp;
+    }
+
+    private static void moveIntoPlace(Path staged, Path target) throws IOException {
+        try {
+            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            if (p != null) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.debugf("cannot delete %s: %s", p, e);
         }
     }
 }

@@ -14,6 +14,7 @@ import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.edit.WeightDelta;
 import dev.amend.spi.model.EditPoint;
+import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Recording an edit the pipeline applied to the working copy: the serving copy gets the touched weights copied (not
- * the deltas re-applied), equal to what a restart replays; a refused edit leaves both copies as they were.
+ * the deltas re-applied), equal to what a restart replays; a refused edit leaves both copies as they were. It runs
+ * as a Quarkus test only so that it shares the application's class loader: the tokenizer's native library can be
+ * loaded by one class loader per JVM, and the other tests of this module load it through Quarkus.
  */
+@QuarkusTest
 class HostedModelTest {
     @TempDir
     Path data;
