@@ -129,6 +129,7 @@ class GrpcHardeningTest {
                 .setContent(com.google.protobuf.ByteString.copyFrom(patch)).build());
         assertEquals(0, again.getEditsCount());
         assertTrue(again.getMessage().contains("already in the history"), again.getMessage());
+        assertEquals(java.util.List.of(edit.getId()), again.getSkippedList());
     }
 
     @Test

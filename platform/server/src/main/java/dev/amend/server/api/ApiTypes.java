@@ -1,5 +1,6 @@
 package dev.amend.server.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -91,19 +92,33 @@ public final class ApiTypes {
                             double frobeniusNorm) {
     }
 
-    /** An applied edit. */
+    /**
+     * An applied edit; {@code warnings} and {@code non_finite_steps} are what the editor recorded in the edit's
+     * metadata for the caller (e.g. a corpus smaller than mom2_n_samples asked for, with how many texts were used).
+     */
     public record EditView(String id, String method, String methodVersion, List<RequestView> requests,
                            Map<String, Object> hyperparameters, List<String> contextTemplates, List<DeltaView> deltas,
                            List<ScoreView> scores, List<String> before, List<String> after, String recordedAt,
-                           Map<String, Object> info) {
+                           Map<String, Object> info, List<String> warnings,
+                           @JsonProperty("non_finite_steps") int nonFiniteSteps) {
     }
 
     /**
      * The answer to an edit: 201 with the id, the answers before and after, and the scores; {@code replayed} is true
-     * when this is the result of an earlier request with the same {@code Idempotency-Key} (absent otherwise).
+     * when this is the result of an earlier request with the same {@code Idempotency-Key} (absent otherwise);
+     * {@code warnings} and {@code non_finite_steps} are the editor's notes on the edit (as in {@link EditView}).
      */
     public record EditAnswer(String id, List<String> before, List<String> after, List<ScoreView> scores,
-                             List<String> ignoredHparams, EditView edit, Boolean replayed) {
+                             List<String> ignoredHparams, EditView edit, Boolean replayed, List<String> warnings,
+                             @JsonProperty("non_finite_steps") int nonFiniteSteps) {
+    }
+
+    /**
+     * What a patch import did, answered with {@code ?report=true}: the edits it {@code added}, the ids (as exported)
+     * of the patch's edits it {@code skipped} because the history held them already, and a {@code message} saying so
+     * (null when nothing was skipped).
+     */
+    public record PatchImportAnswer(List<EditView> added, List<String> skipped, String message) {
     }
 
     /**

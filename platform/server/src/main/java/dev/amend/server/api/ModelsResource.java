@@ -164,17 +164,21 @@ public class ModelsResource {
 
     /**
      * Imports a patch (made on a host with the same base model): 201 with the edits it added. Edits the history holds
-     * already are skipped; the {@code Amend-Message} header then says which (no header when every edit was added).
+     * already are skipped; the {@code Amend-Message} header then says which, and {@code Amend-Skipped} lists their ids
+     * (no headers when every edit was added). With {@code report=true} the body is the whole account instead: the
+     * edits {@code added}, the ids {@code skipped} and the {@code message}.
      */
     @POST
     @Path("/{model}/patches")
     @Consumes({MediaType.APPLICATION_OCTET_STREAM, "application/zip", MediaType.APPLICATION_JSON})
-    public Response importPatch(@PathParam("model") String model, byte[] patch) {
-        PatchImport report = history.importPatch(model, patch);
-        List<EditView> added = report.added().stream().map(Views::edit).toList();
-        Response.ResponseBuilder r = Response.status(Response.Status.CREATED).entity(added);
-        if (report.message() != null) {
-            r.header("Amend-Message", report.message());
+    public Response importPatch(@PathParam("model") String model, @QueryParam("report") boolean report,
+                                byte[] patch) {
+        PatchImport imported = history.importPatch(model, patch);
+        Object body = report ? Views.patchImport(imported) : imported.added().stream().map(Views::edit).toList();
+        Response.ResponseBuilder r = Response.status(Response.Status.CREATED).entity(body);
+        if (imported.message() != null) {
+            r.header("Amend-Message", imported.message());
+            r.header("Amend-Skipped", String.join(",", imported.skipped()));
         }
         return r.build();
     }

@@ -1,11 +1,14 @@
 package dev.amend.server.api;
 
 import dev.amend.runtime.editing.EditFact;
+import dev.amend.runtime.editing.EditNotes;
 import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.PatchImport;
 import dev.amend.server.api.ApiTypes.DeltaView;
 import dev.amend.server.api.ApiTypes.EditAnswer;
 import dev.amend.server.api.ApiTypes.EditView;
 import dev.amend.server.api.ApiTypes.JobView;
+import dev.amend.server.api.ApiTypes.PatchImportAnswer;
 import dev.amend.server.api.ApiTypes.RequestView;
 import dev.amend.server.api.ApiTypes.RollbackAnswer;
 import dev.amend.server.api.ApiTypes.ScoreView;
@@ -41,9 +44,10 @@ public final class Views {
         List<RequestView> requests = edit.requests().stream()
                 .map(r -> new RequestView(r.prompt(), r.subject(), r.target(), r.paraphrases())).toList();
         List<DeltaView> deltas = e.deltas().stream().map(Views::delta).toList();
+        EditNotes notes = EditNotes.of(edit);
         return new EditView(e.id(), edit.method(), edit.methodVersion(), requests, edit.hyperparameters(),
                 edit.contextTemplates(), deltas, scores(e.info().scores()), e.info().before(), e.info().after(),
-                e.recordedAt().toString(), e.info().extra());
+                e.recordedAt().toString(), e.info().extra(), notes.warnings(), notes.nonFiniteSteps());
     }
 
     private static DeltaView delta(DeltaSummary d) {
@@ -64,8 +68,15 @@ public final class Views {
 
     /** Returns the answer to a finished edit. */
     public static EditAnswer answer(EditOutcome o) {
-        return new EditAnswer(o.entry().id(), o.before(), o.after(), scores(o.scores()), o.ignored(), edit(o.entry()),
-                o.replayed() ? Boolean.TRUE : null);
+        EditView edit = edit(o.entry());
+        return new EditAnswer(o.entry().id(), o.before(), o.after(), scores(o.scores()), o.ignored(), edit,
+                o.replayed() ? Boolean.TRUE : null, edit.warnings(), edit.nonFiniteSteps());
+    }
+
+    /** Returns what a patch import did: the edits added, the ids skipped and the message saying so. */
+    public static PatchImportAnswer patchImport(PatchImport report) {
+        return new PatchImportAnswer(report.added().stream().map(Views::edit).toList(), report.skipped(),
+                report.message());
     }
 
     /** Returns the view of a job. */

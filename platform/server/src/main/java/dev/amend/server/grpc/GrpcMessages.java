@@ -3,6 +3,7 @@ package dev.amend.server.grpc;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.amend.runtime.editing.EditFact;
+import dev.amend.runtime.editing.EditNotes;
 import dev.amend.runtime.ledger.LedgerEntry;
 import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.runtime.plugins.PluginInfo.Provided;
@@ -131,15 +132,20 @@ final class GrpcMessages {
 
     /** Returns the answer to a finished edit. */
     static EditResponse response(EditOutcome o) {
+        EditNotes notes = EditNotes.of(o.entry().edit());
         EditResponse.Builder b = EditResponse.newBuilder().setId(o.entry().id()).addAllBefore(o.before())
-                .addAllAfter(o.after()).setEdit(entry(o.entry())).setReplayed(o.replayed());
+                .addAllAfter(o.after()).setEdit(entry(o.entry())).setReplayed(o.replayed())
+                .addAllWarnings(notes.warnings()).setNonFiniteSteps(notes.nonFiniteSteps());
         o.scores().forEach(s -> b.addScores(score(s)));
         return b.build();
     }
 
-    /** Returns the entries an import added, with its message when it skipped edits the history held already. */
+    /**
+     * Returns the entries an import added, with the ids it skipped because the history held them already and its
+     * message saying so.
+     */
     static ListEditsResponse imported(dev.amend.runtime.ledger.PatchImport report) {
-        ListEditsResponse.Builder b = list(report.added()).toBuilder();
+        ListEditsResponse.Builder b = list(report.added()).toBuilder().addAllSkipped(report.skipped());
         if (report.message() != null) {
             b.setMessage(report.message());
         }
@@ -171,6 +177,8 @@ final class GrpcMessages {
         e.info().scores().forEach(s -> b.addScores(score(s)));
         b.addAllBefore(e.info().before());
         b.addAllAfter(e.info().after());
+        EditNotes notes = EditNotes.of(e.edit());
+        b.addAllWarnings(notes.warnings()).setNonFiniteSteps(notes.nonFiniteSteps());
         return b.build();
     }
 
