@@ -59,15 +59,12 @@ final class JsonValues {
                         .map(m -> (Object) new LinkedHashMap<>(m))));
     }
 
-    /** Returns {@code depth} nested arrays around a number, to probe nesting limits. */
-    static Object nested(int depth) {
-        Object v = 1;
-        for (int i = 0; i < depth; i++) {
-            List<Object> l = new ArrayList<>();
-            l.add(v);
-            v = l;
-        }
-        return v;
+    /**
+     * Returns the JSON text of {@code depth} nested arrays around a number, to probe nesting limits (written as text:
+     * Jackson refuses to write more than 1,000 levels).
+     */
+    static String nested(int depth) {
+        return "[".repeat(depth) + "1" + "]".repeat(depth);
     }
 
     /** Returns {@code key → value} pairs where keys come from {@code known} mostly and values from {@link #values}. */

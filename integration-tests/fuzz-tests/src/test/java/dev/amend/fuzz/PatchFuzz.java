@@ -44,7 +44,7 @@ class PatchFuzz {
     /** A change to the patch's bytes: at a relative position, replace, insert or cut. */
     record ByteChange(double at, int kind, byte value, int length) {
         byte[] apply(byte[] in) {
-            int pos = (int) Math.min(in.length - 1, Math.max(0, at * in.length));
+            int pos = (int) Math.max(0, Math.min(in.length - 1, at * in.length));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             switch (kind) {
                 case 0 -> {

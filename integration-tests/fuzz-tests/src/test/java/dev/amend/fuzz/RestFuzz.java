@@ -57,7 +57,7 @@ class RestFuzz {
                 net.jqwik.api.Tuple.of(8, fields.map(RestFuzz::json)),
                 net.jqwik.api.Tuple.of(1, JsonValues.values(3).map(RestFuzz::json)),
                 net.jqwik.api.Tuple.of(1, JsonValues.strings()),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(0, 50, 5000).map(d -> json(JsonValues.nested(d)))));
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(0, 50, 5000).map(JsonValues::nested)));
     }
 
     @Property(tries = 2000, shrinking = ShrinkingMode.BOUNDED)

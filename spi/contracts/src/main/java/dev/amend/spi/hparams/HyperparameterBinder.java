@@ -82,6 +82,10 @@ public final class HyperparameterBinder {
                 continue;
             }
             int idx = Arrays.asList(components).indexOf(c);
+            if (e.getValue() == null && args[idx] != null) {
+                problems.add("\"" + e.getKey() + "\" must not be null: leave the key out for its default");
+                continue;
+            }
             try {
                 args[idx] = convert(e.getValue(), c.getGenericType(), e.getKey());
                 if (!c.isAnnotationPresent(NonFiniteAllowed.class)) {
@@ -247,6 +251,9 @@ public final class HyperparameterBinder {
             List<?> in = raw instanceof List<?> l ? l : List.of(raw);
             List<Object> out = new ArrayList<>();
             for (int i = 0; i < in.size(); i++) {
+                if (in.get(i) == null) {
+                    throw new IllegalArgumentException("\"" + key + "[" + i + "]\" must not be null");
+                }
                 out.add(convert(in.get(i), element, key + "[" + i + "]"));
             }
             return List.copyOf(out);

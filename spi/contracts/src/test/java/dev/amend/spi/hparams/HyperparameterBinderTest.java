@@ -131,4 +131,27 @@ class HyperparameterBinderTest {
                 Map.of("editorPath", "x")));
         assertEquals(Map.of(), HyperparameterBinder.localPaths(Params.class, Map.of("fact_token", "/etc")));
     }
+
+    @Test
+    void nullIsRefusedWhereTheDefaultIsAValue() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layers", null);
+        m.put("v_lr", null);
+        InvalidHyperparametersException e = assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Params.class, DEFAULTS, m, ARCH, "h"));
+        assertTrue(e.getMessage().contains("\"layers\" must not be null: leave the key out for its default"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("\"v_lr\" must not be null"), e.getMessage());
+        List<Integer> withNull = new ArrayList<>();
+        withNull.add(1);
+        withNull.add(null);
+        e = assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Params.class, DEFAULTS, Map.of("layers", withNull), ARCH, "h"));
+        assertTrue(e.getMessage().contains("\"layers[1]\" must not be null"), e.getMessage());
+        Map<String, Object> optional = new LinkedHashMap<>();
+        optional.put("fact_token", null);
+        Params noToken = new Params(List.of(2), 20, 0.5, false, Mode.FAST, null);
+        assertEquals(noToken, HyperparameterBinder.bind(Params.class, noToken, optional, ARCH, "h").value(),
+                "a key whose default is null may be given as null");
+    }
 }
