@@ -1,11 +1,14 @@
 package dev.amend.server.api;
 
 import dev.amend.runtime.editing.EditFact;
+import dev.amend.runtime.editing.EditNotes;
 import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.PatchImport;
 import dev.amend.server.api.ApiTypes.DeltaView;
 import dev.amend.server.api.ApiTypes.EditAnswer;
 import dev.amend.server.api.ApiTypes.EditView;
 import dev.amend.server.api.ApiTypes.JobView;
+import dev.amend.server.api.ApiTypes.PatchImportAnswer;
 import dev.amend.server.api.ApiTypes.RequestView;
 import dev.amend.server.api.ApiTypes.RollbackAnswer;
 import dev.amend.server.api.ApiTypes.ScoreView;
@@ -26,12 +29,12 @@ public final class Views {
     private Views() {
     }
 
-    /** Returns the edit order for a REST body. */
+    /** Returns the edit order for a REST body; {@code key} is its {@code Idempotency-Key} header (may be null). */
     public static EditOrder order(String model, String method, List<ApiTypes.FactBody> requests,
-                                  Map<String, Object> hparams, List<String> evaluators, Long seed) {
+                                  Map<String, Object> hparams, List<String> evaluators, Long seed, String key) {
         List<EditFact> facts = requests.stream().map(f -> new EditFact(f.prompt(), f.subject(), f.target(),
                 f.paraphrases(), f.neighbourhood())).toList();
-        return new EditOrder(model, method, facts, hparams, evaluators, seed == null ? 0 : seed);
+        return new EditOrder(model, method, facts, hparams, evaluators, seed == null ? 0 : seed, key);
     }
 
     /** Returns the view of a ledger entry. */
@@ -41,9 +44,10 @@ public final class Views {
         List<RequestView> requests = edit.requests().stream()
                 .map(r -> new RequestView(r.prompt(), r.subject(), r.target(), r.paraphrases())).toList();
         List<DeltaView> deltas = e.deltas().stream().map(Views::delta).toList();
+        EditNotes notes = EditNotes.of(edit);
         return new EditView(e.id(), edit.method(), edit.methodVersion(), requests, edit.hyperparameters(),
                 edit.contextTemplates(), deltas, scores(e.info().scores()), e.info().before(), e.info().after(),
-                e.recordedAt().toString(), e.info().extra());
+                e.recordedAt().toString(), e.info().extra(), notes.warnings(), notes.nonFiniteSteps());
     }
 
     private static DeltaView delta(DeltaSummary d) {
@@ -64,7 +68,15 @@ public final class Views {
 
     /** Returns the answer to a finished edit. */
     public static EditAnswer answer(EditOutcome o) {
-        return new EditAnswer(o.entry().id(), o.before(), o.after(), scores(o.scores()), o.ignored(), edit(o.entry()));
+        EditView edit = edit(o.entry());
+        return new EditAnswer(o.entry().id(), o.before(), o.after(), scores(o.scores()), o.ignored(), edit,
+                o.replayed() ? Boolean.TRUE : null, edit.warnings(), edit.nonFiniteSteps());
+    }
+
+    /** Returns what a patch import did: the edits added, the ids skipped and the message saying so. */
+    public static PatchImportAnswer patchImport(PatchImport report) {
+        return new PatchImportAnswer(report.added().stream().map(Views::edit).toList(), report.skipped(),
+                report.message());
     }
 
     /** Returns the view of a job. */

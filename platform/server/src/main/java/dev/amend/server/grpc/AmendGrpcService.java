@@ -9,6 +9,7 @@ import static dev.amend.server.grpc.GrpcMessages.plugins;
 import static dev.amend.server.grpc.GrpcMessages.response;
 
 import com.google.protobuf.ByteString;
+import dev.amend.server.editing.EditHistory;
 import dev.amend.server.editing.EditService;
 import dev.amend.server.editing.Methods;
 import dev.amend.server.editing.PluginDirectory;
@@ -42,6 +43,7 @@ import dev.amend.server.grpc.v1.RollbackRequest;
 import dev.amend.server.grpc.v1.RollbackResponse;
 import dev.amend.server.jobs.EditJobs;
 import dev.amend.server.model.HostedModel;
+import dev.amend.server.model.Generations;
 import dev.amend.server.model.HostedModels;
 import dev.amend.spi.model.GenerationResult;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -63,6 +65,12 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
 
     @Inject
     EditService edits;
+
+    @Inject
+    EditHistory history;
+
+    @Inject
+    Generations generations;
 
     @Inject
     EditJobs jobs;
@@ -100,7 +108,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
                 b.addModels(ModelSummary.newBuilder().setName(m.name())
                         .setFamily(m.serving().architecture().family())
                         .setParameters(m.serving().architecture().parameters())
-                        .setEdits(edits.entries(m.name()).size()));
+                        .setEdits(history.entries(m.name()).size()));
             }
             return b.build();
         });
@@ -116,7 +124,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
                     .setLayers(a.layers()).setHiddenSize(a.hiddenSize()).setIntermediateSize(a.intermediateSize())
                     .setVocabSize(a.vocabSize()).setMaxContext(a.maxContext()).setParameters(a.parameters())
                     .setDtype(a.dtype()).setBaseHash(m.serving().baseHash()).setWeightsHash(m.weightsHash())
-                    .setEdits(edits.entries(m.name()).size()).setSource(m.source()).setLedger(m.ledgerDescription());
+                    .setEdits(history.entries(m.name()).size()).setSource(m.source()).setLedger(m.ledgerDescription());
             for (var p : a.editPoints()) {
                 b.addEditPoints(EditPoint.newBuilder().setLayer(p.layer()).setWeight(p.weight())
                         .setInFeatures(p.inFeatures()).setOutFeatures(p.outFeatures()));
@@ -137,9 +145,13 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     @Blocking
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
         unary(out, () -> {
-            GenerationResult a = models.get(request.getModel()).generate(request.getPrompt(),
+            Generations.Generated g = generations.generate(request.getModel(), request.getPrompt(),
                     request.getMaxNewTokens(), request.getTemperature(), request.getTopK(), request.getSeed());
-            GenerateResponse.Builder b = GenerateResponse.newBuilder().setText(a.text());
+            GenerationResult a = g.result();
+            GenerateResponse.Builder b = GenerateResponse.newBuilder().setText(a.text()).setStopReason(g.stopReason());
+            if (g.note() != null) {
+                b.setNote(g.note());
+            }
             for (int id : a.promptIds()) {
                 b.addPromptIds(id);
             }
@@ -159,20 +171,20 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     @Override
     @Blocking
     public void listEdits(ModelRef request, StreamObserver<ListEditsResponse> out) {
-        unary(out, () -> list(edits.entries(request.getModel())));
+        unary(out, () -> list(history.entries(request.getModel())));
     }
 
     @Override
     @Blocking
     public void getEdit(EditRef request, StreamObserver<EditEntry> out) {
-        unary(out, () -> entry(edits.entry(request.getModel(), request.getId())));
+        unary(out, () -> entry(history.entry(request.getModel(), request.getId())));
     }
 
     @Override
     @Blocking
     public void rollbackEdits(RollbackRequest request, StreamObserver<RollbackResponse> out) {
         unary(out, () -> {
-            return GrpcMessages.rollback(edits.rollback(request.getModel(), request.getIdsList()));
+            return GrpcMessages.rollback(history.rollback(request.getModel(), request.getIdsList()));
         });
     }
 
@@ -180,13 +192,14 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     @Blocking
     public void exportPatch(ExportPatchRequest request, StreamObserver<Patch> out) {
         unary(out, () -> Patch.newBuilder()
-                .setContent(ByteString.copyFrom(edits.exportPatch(request.getModel(), request.getIdsList()))).build());
+                .setContent(ByteString.copyFrom(history.exportPatch(request.getModel(), request.getIdsList()))).build());
     }
 
     @Override
     @Blocking
     public void importPatch(ImportPatchRequest request, StreamObserver<ListEditsResponse> out) {
-        unary(out, () -> list(edits.importPatch(request.getModel(), request.getContent().toByteArray())));
+        unary(out, () -> GrpcMessages.imported(history.importPatch(request.getModel(),
+                request.getContent().toByteArray())));
     }
 
     @Override
@@ -224,7 +237,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
         T value;
         try {
             value = work.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             out.onError(GrpcErrors.status(e));
             return;
         }

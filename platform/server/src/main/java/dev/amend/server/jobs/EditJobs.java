@@ -1,5 +1,6 @@
 package dev.amend.server.jobs;
 
+import dev.amend.server.InternalErrors;
 import dev.amend.server.editing.EditOrder;
 import dev.amend.server.editing.EditService;
 import dev.amend.server.model.NotFoundException;
@@ -13,13 +14,10 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 /** Edits run in the background: submitted, polled, watched as a stream of states, cancelled. */
 @ApplicationScoped
 public class EditJobs {
-    private static final Logger LOG = Logger.getLogger(EditJobs.class);
-
     @Inject
     EditService edits;
 
@@ -35,29 +33,31 @@ public class EditJobs {
         }
     };
 
-    /** Returns a new job for {@code order}, validated first (bad input throws at once, nothing is queued). */
+    /**
+     * Returns a new job for {@code order}, validated first (bad input throws at once, nothing is queued). When the
+     * order's idempotency key was used before, the job follows that edit instead (already done, or still running).
+     */
     public EditJob submit(EditOrder order) {
-        EditService.Prepared prepared = edits.prepare(order);
         EditJob job = new EditJob("j-" + UUID.randomUUID().toString().substring(0, 13), order.model(), order.method());
-        synchronized (jobs) {
-            jobs.put(job.id(), job);
-        }
-        edits.submit(prepared, (stage, done, total) -> job.progress(stage, done, total), () -> {
+        EditService.Submission s = edits.start(order, (stage, done, total) -> job.progress(stage, done, total), () -> {
             if (!job.cancelRequested()) {
                 job.started();
             }
             return job.cancelRequested();
-        }).whenComplete((outcome, thrown) -> {
+        });
+        synchronized (jobs) {
+            jobs.put(job.id(), job);
+        }
+        s.future().whenComplete((outcome, thrown) -> {
             Throwable t = thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
             if (t == null) {
-                job.succeeded(outcome);
+                job.succeeded(s.replayed() ? outcome.asReplayed() : outcome);
             } else if (t instanceof CancellationException) {
                 job.failed(EditJob.State.CANCELLED, "cancelled", t.getMessage() + "; the model is unchanged");
             } else if (t instanceof InvalidRequestException) {
                 job.failed(EditJob.State.FAILED, "invalid_request", t.getMessage());
             } else {
-                LOG.errorf(t, "edit job %s failed", job.id());
-                job.failed(EditJob.State.FAILED, "internal", String.valueOf(t.getMessage()));
+                job.failed(EditJob.State.FAILED, "internal", InternalErrors.report("edit job " + job.id(), t));
             }
         });
         return job;
