@@ -78,6 +78,18 @@ public final class CausalTrace {
     }
 
     /**
+     * Checks {@code request} against {@code model} as {@link #run} does before tracing (the subject in the prompt,
+     * the prompt within the context, the answer's probability on the clean run), with one forward pass; throws
+     * {@link InvalidRequestException} saying what to fix.
+     */
+    public static void check(EditableModel model, TraceRequest request) {
+        TracedPrompt p = TracedPrompt.of(model, request);
+        try (ForwardResult clean = model.forward(ForwardRequest.of(List.of(p.ids())))) {
+            answerId(model, p, lastSoftmax(clean.logits()).get(0).toFloatArray());
+        }
+    }
+
+    /**
      * Returns the standard deviation of the input embeddings (the residual stream entering block 0) over the
      * subject tokens of all {@code requests}: ROME's noise scale for traces over many facts.
      */
