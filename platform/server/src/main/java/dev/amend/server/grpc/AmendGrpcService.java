@@ -9,6 +9,9 @@ import static dev.amend.server.grpc.GrpcMessages.plugins;
 import static dev.amend.server.grpc.GrpcMessages.response;
 
 import com.google.protobuf.ByteString;
+import dev.amend.kit.trace.Trace;
+import dev.amend.kit.trace.TraceKind;
+import dev.amend.runtime.trace.TraceHeatmaps;
 import dev.amend.server.editing.EditService;
 import dev.amend.server.editing.Methods;
 import dev.amend.server.editing.PluginDirectory;
@@ -40,10 +43,17 @@ import dev.amend.server.grpc.v1.PluginInfo;
 import dev.amend.server.grpc.v1.PluginRef;
 import dev.amend.server.grpc.v1.RollbackRequest;
 import dev.amend.server.grpc.v1.RollbackResponse;
+import dev.amend.server.grpc.v1.TraceHeatmap;
+import dev.amend.server.grpc.v1.TraceHeatmapRequest;
+import dev.amend.server.grpc.v1.TraceJob;
+import dev.amend.server.grpc.v1.TraceJobRef;
+import dev.amend.server.grpc.v1.TraceRequest;
 import dev.amend.server.jobs.EditJobs;
+import dev.amend.server.jobs.TraceJobs;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.spi.model.GenerationResult;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -69,6 +79,9 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
 
     @Inject
     PluginDirectory pluginDirectory;
+
+    @Inject
+    TraceJobs traces;
 
     @Override
     @Blocking
@@ -218,6 +231,54 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
         } catch (RuntimeException e) {
             out.onError(GrpcErrors.status(e));
         }
+    }
+
+    @Override
+    @Blocking
+    public void submitTraceJob(TraceRequest request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.submit(request.getModel(), GrpcTraces.request(request),
+                GrpcTraces.settings(request)).snapshot()));
+    }
+
+    @Override
+    @Blocking
+    public void getTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.get(request.getModel(), request.getId()).snapshot()));
+    }
+
+    @Override
+    @Blocking
+    public void cancelTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.cancel(request.getModel(), request.getId())));
+    }
+
+    @Override
+    public void watchTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        try {
+            Cancellable subscription = traces.watch(request.getModel(), request.getId()).subscribe().with(
+                    s -> out.onNext(GrpcTraces.job(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
+            if (out instanceof ServerCallStreamObserver<TraceJob> server) {
+                server.setOnCancelHandler(subscription::cancel);
+            }
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.status(e));
+        }
+    }
+
+    @Override
+    @Blocking
+    public void getTraceHeatmap(TraceHeatmapRequest request, StreamObserver<TraceHeatmap> out) {
+        unary(out, () -> {
+            TraceKind kind = GrpcTraces.kind(request.getKind());
+            dev.amend.server.jobs.Job.Snapshot<Trace> s = traces.get(request.getModel(), request.getId()).snapshot();
+            if (s.outcome() == null) {
+                throw Status.FAILED_PRECONDITION.withDescription("trace " + s.id() + " is "
+                        + s.state().name().toLowerCase(java.util.Locale.ROOT)
+                        + ": its heatmaps exist once it has succeeded").asRuntimeException();
+            }
+            return TraceHeatmap.newBuilder().setPng(ByteString.copyFrom(TraceHeatmaps.png(s.outcome(), kind)))
+                    .build();
+        });
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> work) {
