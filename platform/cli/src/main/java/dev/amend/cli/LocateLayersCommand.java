@@ -68,6 +68,8 @@ final class LocateLayersCommand implements Callable<Integer> {
                 Map<String, Object> values = new LinkedHashMap<>(defaults(registry, method, arch));
                 values.put("layers", method.equals("rome") ? List.of(choice.layer()) : choice.range());
                 values.put("fact_token", choice.factToken());
+                // empty values are the defaults anyway; an empty rewrite_module_tmp would mark a reference file
+                values.values().removeIf(v -> "".equals(v) || v instanceof java.util.Collection<?> c && c.isEmpty());
                 written.add(HyperparameterFiles.write(out.resolve(method + ".yaml"), values, List.of(
                         method + " for " + model.name() + " (" + arch.family() + ", " + arch.layers() + " layers),"
                                 + " layers chosen by ./amend locate-layers --locator " + locator + " over "

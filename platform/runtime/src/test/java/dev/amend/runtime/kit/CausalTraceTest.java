@@ -158,7 +158,7 @@ class CausalTraceTest {
         assertTrue(absent.getMessage().contains("is not in the prompt"), absent.getMessage());
 
         InvalidRequestException unlikely = assertThrows(InvalidRequestException.class,
-                () -> trace(new TraceRequest("the home of {} is", "bob", leastLikelyCharacter()), 0, 1));
+                () -> trace(new TraceRequest("the home of {} is ", "bob", leastLikelyCharacter()), 0, 1));
         assertTrue(unlikely.getMessage().contains("a trace needs at least 0.01"), unlikely.getMessage());
         assertTrue(unlikely.getMessage().contains("leave the target out"), unlikely.getMessage());
 
@@ -168,9 +168,9 @@ class CausalTraceTest {
         assertTrue(tooLong.getMessage().contains("longer than the model's context"), tooLong.getMessage());
     }
 
-    /** Returns the character the model finds least likely after the prompt. */
+    /** Returns the character the model finds least likely after the prompt (ending in a space, so none is added). */
     private static String leastLikelyCharacter() {
-        int[] ids = CharTokenizer.INSTANCE.encode("the home of bob is", false);
+        int[] ids = CharTokenizer.INSTANCE.encode("the home of bob is ", false);
         try (ForwardResult r = MODEL.forward(ForwardRequest.of(List.of(ids)))) {
             float[] p = r.logits().get(new NDIndex("0, -1, :")).softmax(-1).toFloatArray();
             int worst = 3;

@@ -15,11 +15,13 @@ import java.util.Map;
 /**
  * The {@code causal} locator: traces every fact (noise scaled by the spread of all the subjects' embeddings, as ROME
  * does), averages the traces by token position relative to the subject, and chooses the layer whose MLP output
- * has the highest average indirect effect at the subject's last token (or its first, if that is higher), and the
- * consecutive layers with the highest summed effect there for multi-layer methods. Facts the model does not know
- * (the answer's clean probability under {@link CausalTrace#MIN_CLEAN_PROBABILITY}) are left out and listed.
+ * has the highest average indirect effect at the subject's last token (or its first, if that is clearly higher),
+ * and the consecutive layers with the highest summed effect there for multi-layer methods. Facts the model does
+ * not know (the answer's clean probability under {@link CausalTrace#MIN_CLEAN_PROBABILITY}) are left out and listed.
  */
 public final class CausalLocator implements LayerLocator {
+    /** The subject's first token is chosen only when its peak effect is this many times the last token's. */
+    static final double FIRST_TOKEN_MARGIN = 1.25;
     private final TraceSettings settings;
 
     /** Returns the locator with ROME's trace settings (what ServiceLoader makes). */
@@ -90,7 +92,9 @@ public final class CausalLocator implements LayerLocator {
         double[][] mlp = evidence.get(TraceKind.MLP.id());
         int lastPeak = peak(mlp, TokenAverages.SUBJECT_LAST);
         int firstPeak = peak(mlp, TokenAverages.SUBJECT_FIRST);
-        boolean first = mlp[firstPeak][TokenAverages.SUBJECT_FIRST] > mlp[lastPeak][TokenAverages.SUBJECT_LAST];
+        // ROME's subject_last unless the first token clearly carries more (a one-token subject is both: a tie)
+        boolean first = mlp[firstPeak][TokenAverages.SUBJECT_FIRST]
+                > FIRST_TOKEN_MARGIN * mlp[lastPeak][TokenAverages.SUBJECT_LAST];
         int row = first ? TokenAverages.SUBJECT_FIRST : TokenAverages.SUBJECT_LAST;
         int layer = first ? firstPeak : lastPeak;
         int start = 0;
@@ -109,8 +113,9 @@ public final class CausalLocator implements LayerLocator {
                 TokenAverages.SUBJECT_LAST) + "; it peaks at layer " + lastPeak);
         why.add("at the subject's first token: " + byLayer(mlp, TokenAverages.SUBJECT_FIRST) + "; it peaks at layer "
                 + firstPeak);
-        why.add(String.format(Locale.ROOT, "so the token rule is %s and ROME edits layer %d (effect %.3f)",
-                first ? "subject_first" : "subject_last", layer, mlp[layer][row]));
+        why.add(String.format(Locale.ROOT, "so the token rule is %s (ROME's subject_last unless the first token's peak"
+                + " is over %.2f times the last's) and ROME edits layer %d (effect %.3f)",
+                first ? "subject_first" : "subject_last", FIRST_TOKEN_MARGIN, layer, mlp[layer][row]));
         why.add(String.format(Locale.ROOT, "the %d consecutive layers with the largest summed effect there are %d..%d"
                 + " (sum %.3f): MEMIT and AlphaEdit edit them", k, start, start + k - 1, sum(mlp, row, start, k)));
         double[][] attention = evidence.get(TraceKind.ATTENTION.id());
