@@ -1,6 +1,6 @@
 package dev.amend.runtime.model;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.amend.runtime.model.TransformerMechanicsTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,15 +39,6 @@ class SiteReplacementTest {
     static void close() {
         GPT2.close();
         LLAMA.close();
-    }
-
-    private static void assertClose(float[] a, float[] b, double tol) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        assertTrue(max <= tol, "max difference " + max + " > " + tol);
     }
 
     @ParameterizedTest

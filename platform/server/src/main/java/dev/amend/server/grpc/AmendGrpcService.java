@@ -58,8 +58,10 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
 import jakarta.inject.Inject;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** The gRPC face of the host (service {@code amend.v1.Amend}): the same operations as the REST API. */
@@ -222,15 +224,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
 
     @Override
     public void watchJob(JobRef request, StreamObserver<Job> out) {
-        try {
-            Cancellable subscription = jobs.watch(request.getId()).subscribe().with(
-                    s -> out.onNext(job(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
-            if (out instanceof ServerCallStreamObserver<Job> server) {
-                server.setOnCancelHandler(subscription::cancel);
-            }
-        } catch (RuntimeException e) {
-            out.onError(GrpcErrors.status(e));
-        }
+        stream(out, () -> jobs.watch(request.getId()), GrpcMessages::job);
     }
 
     @Override
@@ -254,15 +248,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
 
     @Override
     public void watchTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
-        try {
-            Cancellable subscription = traces.watch(request.getModel(), request.getId()).subscribe().with(
-                    s -> out.onNext(GrpcTraces.job(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
-            if (out instanceof ServerCallStreamObserver<TraceJob> server) {
-                server.setOnCancelHandler(subscription::cancel);
-            }
-        } catch (RuntimeException e) {
-            out.onError(GrpcErrors.status(e));
-        }
+        stream(out, () -> traces.watch(request.getModel(), request.getId()), GrpcTraces::job);
     }
 
     @Override
@@ -279,6 +265,19 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
             return TraceHeatmap.newBuilder().setPng(ByteString.copyFrom(TraceHeatmaps.png(s.outcome(), kind)))
                     .build();
         });
+    }
+
+    /** Sends each state {@code states} emits as a message until it completes; a cancelled call stops it. */
+    private static <S, M> void stream(StreamObserver<M> out, Supplier<Multi<S>> states, Function<S, M> message) {
+        try {
+            Cancellable subscription = states.get().subscribe().with(
+                    s -> out.onNext(message.apply(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
+            if (out instanceof ServerCallStreamObserver<M> server) {
+                server.setOnCancelHandler(subscription::cancel);
+            }
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.status(e));
+        }
     }
 
     private static <T> void unary(StreamObserver<T> out, Supplier<T> work) {
