@@ -2,9 +2,14 @@ package dev.amend.server.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.Map;
 
@@ -169,5 +174,31 @@ public final class ApiTypes {
 
     /** The installed methods and evaluators. */
     public record MethodsAnswer(List<MethodView> editors, List<EvaluatorView> evaluators) {
+    }
+
+    /** A causal trace to run on the model in the path; unset numbers take ROME's settings. */
+    public record TraceBody(
+            @NotNull(message = "give the prompt, with {} where the subject goes") @Size(max = 4000, message = "the prompt is over 4000 characters") String prompt,
+            @NotBlank(message = "give the subject whose embeddings are corrupted") @Size(max = 1000, message = "the subject is over 1000 characters") String subject,
+            @Size(max = 1000, message = "the target is over 1000 characters") String target,
+            @Min(value = 1, message = "samples must be >= 1") @Max(value = 100, message = "samples must be <= 100") Integer samples,
+            @DecimalMin(value = "0", inclusive = false, message = "noise must be > 0") @DecimalMax(value = "100", message = "noise must be <= 100") Double noise,
+            @Min(value = 0, message = "window must be >= 0 (0: chosen by the model's depth)") Integer window,
+            Long seed) {
+    }
+
+    /**
+     * A finished trace: indirect effects [layer][token] of restoring the residual stream, the MLP outputs and the
+     * attention outputs; {@code images} gives the paths of the PNG heatmaps.
+     */
+    public record TraceView(String prompt, List<String> tokens, int[] subjectRange, int layers, String answer,
+                            double[][] residual, double[][] mlp, double[][] attention, double cleanProbability,
+                            double corruptedProbability, double noise, double noiseMultiplier, double embeddingStd,
+                            long seed, int samples, int window, double seconds, Map<String, String> images) {
+    }
+
+    /** A trace job: its state and progress, and the trace when it has succeeded. */
+    public record TraceJobView(String id, String model, String state, String stage, long done, long total,
+                               TraceView result, String error, String errorKind, String createdAt, String finishedAt) {
     }
 }

@@ -2,7 +2,8 @@ package dev.amend.server.api;
 
 import dev.amend.server.api.ApiTypes.JobBody;
 import dev.amend.server.api.ApiTypes.JobView;
-import dev.amend.server.jobs.EditJob;
+import dev.amend.server.editing.EditOutcome;
+import dev.amend.server.jobs.Job;
 import dev.amend.server.jobs.EditJobs;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -35,7 +36,7 @@ public class JobsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response submit(@HeaderParam("Idempotency-Key") String key,
                            @Valid @NotNull(message = "send a JSON body {\"model\", \"method\", \"requests\"}") JobBody body) {
-        EditJob job = jobs.submit(Views.order(body.model(), body.method(), body.requests(), body.hparams(),
+        Job<EditOutcome> job = jobs.submit(Views.order(body.model(), body.method(), body.requests(), body.hparams(),
                 body.evaluators(), body.seed(), key));
         return Response.accepted(Views.job(job.snapshot())).location(URI.create("/api/v1/jobs/" + job.id())).build();
     }

@@ -1,9 +1,12 @@
 package dev.amend.server.api;
 
+import dev.amend.kit.trace.Trace;
+import dev.amend.kit.trace.TraceKind;
 import dev.amend.runtime.editing.EditFact;
 import dev.amend.runtime.editing.EditNotes;
 import dev.amend.runtime.ledger.LedgerEntry;
 import dev.amend.runtime.ledger.PatchImport;
+import dev.amend.runtime.trace.TraceHeatmaps;
 import dev.amend.server.api.ApiTypes.DeltaView;
 import dev.amend.server.api.ApiTypes.EditAnswer;
 import dev.amend.server.api.ApiTypes.EditView;
@@ -12,12 +15,14 @@ import dev.amend.server.api.ApiTypes.PatchImportAnswer;
 import dev.amend.server.api.ApiTypes.RequestView;
 import dev.amend.server.api.ApiTypes.RollbackAnswer;
 import dev.amend.server.api.ApiTypes.ScoreView;
+import dev.amend.server.api.ApiTypes.TraceJobView;
+import dev.amend.server.api.ApiTypes.TraceView;
 import dev.amend.server.editing.DeltaSummary;
 import dev.amend.server.editing.EditOrder;
 import dev.amend.server.editing.EditOutcome;
 import dev.amend.server.editing.RecordedEdit;
 import dev.amend.server.editing.RollbackOutcome;
-import dev.amend.server.jobs.EditJob;
+import dev.amend.server.jobs.Job;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.Score;
 import java.util.List;
@@ -80,9 +85,28 @@ public final class Views {
     }
 
     /** Returns the view of a job. */
-    public static JobView job(EditJob.Snapshot s) {
+    public static JobView job(Job.Snapshot<EditOutcome> s) {
         return new JobView(s.id(), s.model(), s.method(), s.state().name().toLowerCase(Locale.ROOT), s.stage(), s.done(),
                 s.total(), s.outcome() == null ? null : answer(s.outcome()), s.error(), s.errorKind(),
                 s.createdAt().toString(), s.finishedAt() == null ? null : s.finishedAt().toString());
+    }
+
+    /** Returns the view of a trace job; {@code base} is the job's path, under which the heatmaps are served. */
+    public static TraceJobView trace(Job.Snapshot<Trace> s) {
+        String base = "/api/v1/models/" + s.model() + "/traces/" + s.id();
+        return new TraceJobView(s.id(), s.model(), s.state().name().toLowerCase(Locale.ROOT), s.stage(), s.done(),
+                s.total(), s.outcome() == null ? null : trace(s.outcome(), base), s.error(), s.errorKind(),
+                s.createdAt().toString(), s.finishedAt() == null ? null : s.finishedAt().toString());
+    }
+
+    private static TraceView trace(Trace t, String base) {
+        Map<String, String> images = new java.util.LinkedHashMap<>();
+        for (TraceKind kind : TraceKind.values()) {
+            images.put(kind.id(), base + "/" + TraceHeatmaps.fileName(kind));
+        }
+        return new TraceView(t.prompt(), t.tokens(), new int[] {t.subjectFirst(), t.subjectLast()}, t.layers(),
+                t.answer(), t.residual(), t.mlp(), t.attention(), t.cleanProbability(), t.corruptedProbability(),
+                t.noise(), t.noiseMultiplier(), t.embeddingStd(), t.seed(), t.samples(), t.window(), t.seconds(),
+                images);
     }
 }

@@ -9,6 +9,9 @@ import static dev.amend.server.grpc.GrpcMessages.plugins;
 import static dev.amend.server.grpc.GrpcMessages.response;
 
 import com.google.protobuf.ByteString;
+import dev.amend.kit.trace.Trace;
+import dev.amend.kit.trace.TraceKind;
+import dev.amend.runtime.trace.TraceHeatmaps;
 import dev.amend.server.editing.EditHistory;
 import dev.amend.server.editing.EditService;
 import dev.amend.server.editing.Methods;
@@ -41,17 +44,26 @@ import dev.amend.server.grpc.v1.PluginInfo;
 import dev.amend.server.grpc.v1.PluginRef;
 import dev.amend.server.grpc.v1.RollbackRequest;
 import dev.amend.server.grpc.v1.RollbackResponse;
+import dev.amend.server.grpc.v1.TraceHeatmap;
+import dev.amend.server.grpc.v1.TraceHeatmapRequest;
+import dev.amend.server.grpc.v1.TraceJob;
+import dev.amend.server.grpc.v1.TraceJobRef;
+import dev.amend.server.grpc.v1.TraceRequest;
 import dev.amend.server.jobs.EditJobs;
-import dev.amend.server.model.HostedModel;
+import dev.amend.server.jobs.TraceJobs;
 import dev.amend.server.model.Generations;
+import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.spi.model.GenerationResult;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
 import jakarta.inject.Inject;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** The gRPC face of the host (service {@code amend.v1.Amend}): the same operations as the REST API. */
@@ -77,6 +89,9 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
 
     @Inject
     PluginDirectory pluginDirectory;
+
+    @Inject
+    TraceJobs traces;
 
     @Override
     @Blocking
@@ -222,10 +237,55 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
 
     @Override
     public void watchJob(JobRef request, StreamObserver<Job> out) {
+        stream(out, () -> jobs.watch(request.getId()), GrpcMessages::job);
+    }
+
+    @Override
+    @Blocking
+    public void submitTraceJob(TraceRequest request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.submit(request.getModel(), GrpcTraces.request(request),
+                GrpcTraces.settings(request)).snapshot()));
+    }
+
+    @Override
+    @Blocking
+    public void getTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.get(request.getModel(), request.getId()).snapshot()));
+    }
+
+    @Override
+    @Blocking
+    public void cancelTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.cancel(request.getModel(), request.getId())));
+    }
+
+    @Override
+    public void watchTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        stream(out, () -> traces.watch(request.getModel(), request.getId()), GrpcTraces::job);
+    }
+
+    @Override
+    @Blocking
+    public void getTraceHeatmap(TraceHeatmapRequest request, StreamObserver<TraceHeatmap> out) {
+        unary(out, () -> {
+            TraceKind kind = GrpcTraces.kind(request.getKind());
+            dev.amend.server.jobs.Job.Snapshot<Trace> s = traces.get(request.getModel(), request.getId()).snapshot();
+            if (s.outcome() == null) {
+                throw Status.FAILED_PRECONDITION.withDescription("trace " + s.id() + " is "
+                        + s.state().name().toLowerCase(java.util.Locale.ROOT)
+                        + ": its heatmaps exist once it has succeeded").asRuntimeException();
+            }
+            return TraceHeatmap.newBuilder().setPng(ByteString.copyFrom(TraceHeatmaps.png(s.outcome(), kind)))
+                    .build();
+        });
+    }
+
+    /** Sends each state {@code states} emits as a message until it completes; a cancelled call stops it. */
+    private static <S, M> void stream(StreamObserver<M> out, Supplier<Multi<S>> states, Function<S, M> message) {
         try {
-            Cancellable subscription = jobs.watch(request.getId()).subscribe().with(
-                    s -> out.onNext(job(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
-            if (out instanceof ServerCallStreamObserver<Job> server) {
+            Cancellable subscription = states.get().subscribe().with(
+                    s -> out.onNext(message.apply(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
+            if (out instanceof ServerCallStreamObserver<M> server) {
                 server.setOnCancelHandler(subscription::cancel);
             }
         } catch (RuntimeException e) {

@@ -27,7 +27,7 @@ import java.util.Set;
 public class GrpcAuthInterceptor implements ServerInterceptor {
     /** The calls that change something. */
     static final Set<String> MUTATING = Set.of("Edit", "SubmitEditJob", "CancelJob", "RollbackEdits", "ImportPatch",
-            "InstallPlugin", "RemovePlugin");
+            "InstallPlugin", "RemovePlugin", "SubmitTraceJob", "CancelTraceJob");
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 

@@ -30,7 +30,6 @@ import dev.amend.server.grpc.v1.PluginInfo;
 import dev.amend.server.grpc.v1.ProvidedMethod;
 import dev.amend.server.grpc.v1.RollbackResponse;
 import dev.amend.server.grpc.v1.Score;
-import dev.amend.server.jobs.EditJob;
 import dev.amend.spi.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,7 +187,7 @@ final class GrpcMessages {
     }
 
     /** Returns a job at one moment. */
-    static Job job(EditJob.Snapshot s) {
+    static Job job(dev.amend.server.jobs.Job.Snapshot<EditOutcome> s) {
         Job.Builder b = Job.newBuilder().setId(s.id()).setModel(s.model())
                 .setState(s.state().name().toLowerCase(java.util.Locale.ROOT)).setStage(s.stage())
                 .setDone(s.done()).setTotal(s.total());
