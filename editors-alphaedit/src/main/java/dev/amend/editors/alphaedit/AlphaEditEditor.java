@@ -2,6 +2,7 @@ package dev.amend.editors.alphaedit;
 
 import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.LayerStatistics;
+import dev.amend.kit.linalg.LinearAlgebra;
 import dev.amend.kit.linalg.ProjectedLeastSquares;
 import dev.amend.kit.linalg.NullSpaceProjector;
 import dev.amend.kit.linalg.Vectors;
@@ -52,18 +53,21 @@ final class AlphaEditEditor implements Editor, KeyValueInsertion {
         long t0 = System.nanoTime();
         Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(model, h.layers(), ctx.requireCorpus(),
                 LayerStatistics.Sample.texts(h.mom2NSamples()), ctx.cacheDir(), ctx.progress());
-        Map<Integer, NullSpaceProjector> projectors = projectors(model, ctx, stats);
+        long tStats = System.nanoTime();
+        LinearAlgebra linalg = LinearAlgebra.forModel(model);
+        Map<Integer, NullSpaceProjector> projectors = projectors(model, ctx, stats, linalg);
         Map<Integer, double[]> previous = PreviousKeys.projectedGram(ctx.history(), projectors);
         long t1 = System.nanoTime();
         int d = model.architecture().hiddenSize();
         DistributedInsertion.LayerSolver solver = (layer, keys, residuals, n) ->
                 ProjectedLeastSquares.alphaEditProjected(projectors.get(layer), keys, residuals, previous.get(layer),
-                        d, n, h.l2());
+                        d, n, h.l2(), linalg);
         DistributedInsertion.Result r = sequences != null
                 ? DistributedInsertion.insertAtPositions(model, sequences, ctx, h.layers(), solver)
                 : DistributedInsertion.run(model, requests, ctx, DistributedInsertion.Settings.of(h), solver);
         Map<String, Object> meta = new LinkedHashMap<>(r.metadata());
-        meta.put("seconds_statistics", (t1 - t0) / 1e9);
+        meta.put("seconds_statistics", (tStats - t0) / 1e9);
+        meta.put("seconds_projector", (t1 - tStats) / 1e9);   // null-space projectors (cached across edits) and K_p
         meta.putAll(LayerStatistics.describe(stats, h.mom2NSamples()));
         Map<String, Integer> ranks = new LinkedHashMap<>();
         projectors.forEach((l, p) -> ranks.put(String.valueOf(l), p.rank()));
@@ -84,14 +88,15 @@ final class AlphaEditEditor implements Editor, KeyValueInsertion {
 
     /** Returns each edit layer's projector onto the null space of its statistics, cached across edits. */
     private Map<Integer, NullSpaceProjector> projectors(EditableModel model, EditContext ctx,
-                                                        Map<Integer, LayerStatistics.Moment> stats) {
+                                                        Map<Integer, LayerStatistics.Moment> stats,
+                                                        LinearAlgebra linalg) {
         Map<Integer, NullSpaceProjector> projectors = new LinkedHashMap<>();
         for (int layer : h.layers()) {
             LayerStatistics.Moment m = stats.get(layer);
             String key = model.baseHash() + "|" + layer + "|" + ctx.requireCorpus().sha256() + "|" + m.texts() + "|"
                     + m.tokens() + "|" + h.nullspaceThreshold();
             projectors.put(layer, PROJECTORS.get(key,
-                    () -> NullSpaceProjector.of(m.secondMoment(), m.dim(), h.nullspaceThreshold())));
+                    () -> linalg.nullSpace(m.secondMoment(), m.dim(), h.nullspaceThreshold())));
         }
         return projectors;
     }

@@ -3,6 +3,7 @@ package dev.amend.editors.memit;
 import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.LayerStatistics;
 import dev.amend.kit.linalg.LeastSquares;
+import dev.amend.kit.linalg.LinearAlgebra;
 import dev.amend.spi.Editor;
 import dev.amend.spi.KeyValueInsertion;
 import dev.amend.spi.edit.Edit;
@@ -59,8 +60,9 @@ final class MemitEditor implements Editor, KeyValueInsertion {
     private DistributedInsertion.LayerSolver solver(EditableModel model, Map<Integer, LayerStatistics.Moment> stats) {
         int d = model.architecture().hiddenSize();
         int dff = model.architecture().intermediateSize();
+        LinearAlgebra linalg = LinearAlgebra.forModel(model);
         return (layer, keys, residuals, n) -> LeastSquares.memit(keys, residuals, stats.get(layer).secondMoment(),
-                dff, d, n, h.mom2UpdateWeight());
+                dff, d, n, h.mom2UpdateWeight(), linalg);
     }
 
     private Edit edit(List<EditRequest> requests, DistributedInsertion.Result r,

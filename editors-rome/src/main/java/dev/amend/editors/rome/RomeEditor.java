@@ -9,8 +9,9 @@ import dev.amend.kit.RankOneSpread;
 import dev.amend.kit.TemplateGroups;
 import dev.amend.kit.ValueTargets;
 import dev.amend.kit.WeightSnapshot;
-import dev.amend.kit.linalg.Cholesky;
 import dev.amend.kit.linalg.LeastSquares;
+import dev.amend.kit.linalg.LinearAlgebra;
+import dev.amend.kit.linalg.SpdSolver;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.Editor;
 import dev.amend.spi.Locator;
@@ -47,18 +48,21 @@ final class RomeEditor implements Editor {
         int layer = h.layers().get(0);
         EditPoint point = model.architecture().editPoint(layer);
         Locator locator = Locators.named(h.factToken());
-        long t0 = System.nanoTime();
+        long tTemplates = System.nanoTime();
         List<String> templates = templates(model, ctx.seed());
+        long t0 = System.nanoTime();
         Map<Integer, LayerStatistics.Moment> stats = h.mom2Adjustment()
                 ? LayerStatistics.collect(model, List.of(layer), ctx.requireCorpus(),
                         LayerStatistics.Sample.texts(h.mom2NSamples()), ctx.cacheDir(), ctx.progress())
                 : Map.of();
-        Cholesky covariance = h.mom2Adjustment()
-                ? Cholesky.of(stats.get(layer).secondMoment(), stats.get(layer).dim()) : null;
+        long tStats = System.nanoTime();
+        SpdSolver covariance = h.mom2Adjustment() ? LinearAlgebra.forModel(model)
+                .factorSpd(stats.get(layer).secondMoment(), stats.get(layer).dim()) : null;
         long t1 = System.nanoTime();
+        double solve = (t1 - tStats) / 1e9;
         List<WeightDelta> deltas = new ArrayList<>();
         List<Map<String, Object>> perRequest = new ArrayList<>();
-        double optimisation = 0;
+        double optimisation = (t0 - tTemplates) / 1e9;   // the context templates, then each value optimisation
         double insertion = 0;
         int nonFinite = 0;
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, List.of(point.weight()))) {
@@ -73,7 +77,10 @@ final class RomeEditor implements Editor {
                     double[] kAvg = kv.meanKey(0);
                     double[] kDen = h.originalRome() ? kv.keys()[0][0] : kAvg;
                     double[] current = h.originalRome() ? kv.values()[0][0] : kv.meanValue(0);
+                    long s0 = System.nanoTime();
                     double[] u = covariance == null ? kAvg.clone() : covariance.solve(kAvg);
+                    double solved = (System.nanoTime() - s0) / 1e9;
+                    solve += solved;
                     DeltaOptimizer.Problem problem = ValueTargets.problem(model, r, templates, locator, layer,
                             Site.MLP_OUTPUT, h.klAtLastToken());
                     if (h.editAwareValues()) {
@@ -92,7 +99,7 @@ final class RomeEditor implements Editor {
                     model.addToWeight(delta);
                     deltas.add(delta);
                     long c = System.nanoTime();
-                    optimisation += (b - a) / 1e9;
+                    optimisation += (b - a) / 1e9 - solved;
                     insertion += (c - b) / 1e9;
                     nonFinite += v.stoppedOnNonFinite() ? 1 : 0;
                     perRequest.add(requestRecord(r, v));
@@ -110,9 +117,10 @@ final class RomeEditor implements Editor {
         meta.put("requests", perRequest);
         meta.put("non_finite_steps", nonFinite);
         meta.putAll(LayerStatistics.describe(stats, h.mom2NSamples()));
-        meta.put("seconds_statistics", (t1 - t0) / 1e9);
+        meta.put("seconds_statistics", (tStats - t0) / 1e9);
         meta.put("seconds_optimisation", optimisation);
         meta.put("seconds_insertion", insertion);
+        meta.put("seconds_solve", solve);     // the covariance factorisation and each C⁻¹k
         return new Edit("rome", RomeProvider.VERSION, requests, HyperparameterBinder.toMap(h), templates, deltas, meta);
     }
 

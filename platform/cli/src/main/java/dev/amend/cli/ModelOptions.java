@@ -1,13 +1,13 @@
 package dev.amend.cli;
 
-import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.demo.DemoModel;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The options that choose a model: path, tokenizer, device. */
+/** The options that choose a model: path, tokenizer, device(s), resident type. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "PATH",
             description = "Hugging Face model directory, or a llama2.c .bin checkpoint (default: the demo model).")
@@ -17,15 +17,14 @@ final class ModelOptions {
             description = "Tokenizer of a llama2.c checkpoint (tok*.bin).")
     Path tokenizer;
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "${env:AMEND_DEVICE:-cpu}",
-            description = "cpu (default) or cuda:N; also AMEND_DEVICE.")
-    String device;
+    @Mixin
+    ResidencyOptions where;
 
     /** Returns the chosen model, loaded. */
     Transformer load() {
         if (model == null) {
-            return DemoModel.load(Devices.parse(device));
+            return DemoModel.load(where.residency());
         }
-        return ModelLoader.load(model, tokenizer, Devices.parse(device));
+        return ModelLoader.load(model, tokenizer, where.residency());
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.io.HfCheckpoints;
+import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.edit.TextCorpus;
 import java.io.IOException;
@@ -80,6 +81,11 @@ public final class DemoModel {
     /** Returns the demo model on {@code device}. */
     public static Transformer load(Device device) {
         return HfCheckpoints.load(directory(), device, "demo");
+    }
+
+    /** Returns the demo model held as {@code residency} says (resident type, devices). */
+    public static Transformer load(Residency residency) {
+        return HfCheckpoints.load(directory(), residency, "demo");
     }
 
     /** Returns the text the demo model's layer statistics come from: its own training texts. */

@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amend.runtime.llama2c.Llama2cCheckpoint;
+import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.model.ForwardRequest;
 import dev.amend.spi.model.ForwardResult;
@@ -37,8 +38,13 @@ public final class Stories260k {
 
     /** Returns the model with its tokenizer, or skips the test when ../shared is absent. */
     public static Transformer load() {
+        return load(Residency.of(Device.cpu()));
+    }
+
+    /** Returns the model held as {@code residency} says, or skips the test when ../shared is absent. */
+    public static Transformer load(Residency residency) {
         Path dir = SharedFixtures.require("fixtures/stories260K");
-        return Llama2cCheckpoint.load(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"), Device.cpu());
+        return Llama2cCheckpoint.load(dir.resolve("stories260K.bin"), dir.resolve("tok512.bin"), residency);
     }
 
     /** Returns the goldens of golden.json. */

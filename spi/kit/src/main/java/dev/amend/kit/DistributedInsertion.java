@@ -175,6 +175,7 @@ public final class DistributedInsertion {
         meta.put("mean_residual_norm_per_layer", o.residualNorms());
         meta.put("seconds_optimisation", (t1 - t0) / 1e9);
         meta.put("seconds_insertion", (t2 - t1) / 1e9);
+        meta.put("seconds_solve", o.solveSeconds());
         return new Result(o.deltas(), groups.flat(), o.keys(), o.remembered(), meta);
     }
 
@@ -272,6 +273,7 @@ public final class DistributedInsertion {
         meta.put("preserved_keys", o.preserved());
         meta.put("mean_residual_norm_per_layer", o.residualNorms());
         meta.put("seconds_insertion", (System.nanoTime() - t0) / 1e9);
+        meta.put("seconds_solve", o.solveSeconds());
         return new Result(o.deltas(), List.of(), o.keys(), o.remembered(), meta);
     }
 

@@ -46,9 +46,10 @@ final class LayerLoop {
      * @param residualNorms per solve, the root mean square norm of the residual before it
      * @param preserved     the number of preserved keys
      * @param residualAfter what {@code measureAfter} returned on the updated model, or NaN
+     * @param solveSeconds  the time spent in the solver, all layers and passes
      */
     record Outcome(List<WeightDelta> deltas, Map<Integer, double[]> keys, Map<Integer, double[]> remembered,
-                   List<Double> residualNorms, int preserved, double residualAfter) {
+                   List<Double> residualNorms, int preserved, double residualAfter, double solveSeconds) {
     }
 
     private LayerLoop() {
@@ -69,6 +70,7 @@ final class LayerLoop {
         List<Double> norms = new ArrayList<>();
         int preserved = 0;
         double after = Double.NaN;
+        long solveNanos = 0;
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, weights)) {
             try {
                 for (int step = 0; step < passes * layers.size(); step++) {
@@ -80,8 +82,10 @@ final class LayerLoop {
                     int n = lk.keys().length + lk.preserved().length;
                     double[] k = columns(concat(lk.keys(), lk.preserved()), dff);              // [d_ff, n]
                     double[] r = residualColumns(lk.residuals(), lk.preserved().length, layers.size() - i, d);
+                    long s0 = System.nanoTime();
                     WeightDelta delta = solver.solve(layer, k, r, n)
                             .toWeightDelta(model.architecture().editPoint(layer).weight());
+                    solveNanos += System.nanoTime() - s0;
                     model.addToWeight(delta);
                     deltas.merge(layer, delta, WeightDelta::plus);   // a later pass adds to the layer's delta
                     keys.put(layer, columns(lk.keys(), dff));
@@ -96,7 +100,7 @@ final class LayerLoop {
                 snapshot.restore();
             }
         }
-        return new Outcome(List.copyOf(deltas.values()), keys, remembered, norms, preserved, after);
+        return new Outcome(List.copyOf(deltas.values()), keys, remembered, norms, preserved, after, solveNanos / 1e9);
     }
 
     /**

@@ -28,13 +28,19 @@ import java.util.TreeSet;
  * ({@code mom2_n_samples}). The reference draws a seeded random subset of its dataset; Amend takes the
  * first texts of the corpus in file order (all of them when the size exceeds the corpus, as there).
  *
- * <p>All layers are collected in the same forward passes, which stop after the last needed layer.
+ * <p>The sums accumulate in float64 on the model's device. Collecting {@code L} layers of key width {@code n} at once
+ * holds {@code 8 L n²} bytes there, plus {@code 12 n²} bytes for one batch's product while it is added
+ * ({@link #deviceBytes}): 1.6 GB per layer at Llama-3-8B's 14,336. Layers are collected in as few passes as keep
+ * that under {@code amend.statistics.max-device-bytes} (default 8 GiB), each pass stopping after its last layer;
+ * a single layer that does not fit is refused, saying how much it needs.
  * Results are cached on disk per model hash, layer, corpus hash, number of texts and number of tokens
- * (see {@code StatisticsCache}).
+ * (see {@code StatisticsCache}; each file is written to a temporary name and renamed into place).
  */
 public final class LayerStatistics {
     /** Padded tokens per forward pass (at least one sequence). */
     private static final int BATCH_TOKENS = 2048;
+    /** The default bound on the device memory of one collecting pass. */
+    public static final long DEFAULT_MAX_DEVICE_BYTES = 8L << 30;
 
     /**
      * How much of a corpus to sample: the first texts, at most {@code texts} of them and at most {@code tokens}
@@ -169,13 +175,56 @@ public final class LayerStatistics {
                 missing.add(layer);
             }
         }
-        if (!missing.isEmpty()) {
-            for (Moment m : compute(model, missing, drawn, progress)) {
+        for (List<Integer> group : passes(missing, model.architecture().intermediateSize(), maxDeviceBytes())) {
+            for (Moment m : compute(model, group, drawn, progress)) {
                 out.put(m.layer(), m);
                 if (cacheDir != null) {
                     StatisticsCache.write(cacheFile(cacheDir, model, m.layer(), corpus, drawn), m, model.manager());
                 }
             }
+        }
+        return out;
+    }
+
+    /** Returns the device bytes a pass collecting {@code layers} layers of key width {@code dim} holds at its peak. */
+    public static long deviceBytes(int dim, int layers) {
+        long square = (long) dim * dim;
+        return 8 * square * layers + 12 * square;
+    }
+
+    /** Returns the bound on one pass's device bytes: {@code amend.statistics.max-device-bytes}, else 8 GiB. */
+    public static long maxDeviceBytes() {
+        String p = System.getProperty("amend.statistics.max-device-bytes");
+        try {
+            return p == null || p.isBlank() ? DEFAULT_MAX_DEVICE_BYTES : Long.parseLong(p.strip());
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("amend.statistics.max-device-bytes must be a number of bytes, got \""
+                    + p + "\"");
+        }
+    }
+
+    /**
+     * Returns {@code layers} (ascending) cut into consecutive groups that each fit {@code maxBytes} of device memory.
+     *
+     * @throws InvalidRequestException when one layer alone needs more
+     */
+    static List<List<Integer>> passes(List<Integer> layers, int dim, long maxBytes) {
+        if (!layers.isEmpty() && deviceBytes(dim, 1) > maxBytes) {
+            throw new InvalidRequestException("the statistics of one layer of key width " + dim + " need "
+                    + deviceBytes(dim, 1) + " bytes on the device, more than amend.statistics.max-device-bytes="
+                    + maxBytes + ": raise it (-Damend.statistics.max-device-bytes=" + deviceBytes(dim, 1) + ")");
+        }
+        List<List<Integer>> out = new ArrayList<>();
+        List<Integer> current = new ArrayList<>();
+        for (int layer : layers) {
+            if (!current.isEmpty() && deviceBytes(dim, current.size() + 1) > maxBytes) {
+                out.add(current);
+                current = new ArrayList<>();
+            }
+            current.add(layer);
+        }
+        if (!current.isEmpty()) {
+            out.add(current);
         }
         return out;
     }

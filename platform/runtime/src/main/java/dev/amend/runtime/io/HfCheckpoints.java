@@ -5,10 +5,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.amend.runtime.MalformedCheckpointException;
+import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.model.TransformerConfig;
 import dev.amend.runtime.safetensors.DType;
-import dev.amend.runtime.safetensors.HostTensor;
 import dev.amend.runtime.tokenizer.HfTokenizer;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.model.TextTokenizer;
@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 
 /**
  * Reads and writes Hugging Face model directories: {@code config.json} ({@link HfConfig}), {@code model.safetensors}
@@ -50,18 +49,26 @@ public final class HfCheckpoints {
 
     /** Returns the model in {@code dir} on {@code device}, called {@code name}. */
     public static Transformer load(Path dir, Device device, String name) {
+        return load(dir, Residency.of(device), name);
+    }
+
+    /**
+     * Returns the model in {@code dir}, called {@code name}, held as {@code residency} says. Each tensor goes to its
+     * device as it is stored; a checkpoint stored in the resident type is never widened.
+     */
+    public static Transformer load(Path dir, Residency residency, String name) {
         if (!Files.isDirectory(dir)) {
             throw new InvalidRequestException("model directory " + dir + " does not exist");
         }
         JsonObject json = HfConfig.readJson(dir.resolve("config.json"));
         TransformerConfig config = HfConfig.parse(dir.resolve("config.json"), json, null);
-        Map<String, HostTensor> raw = HfWeights.readTensors(dir);
         DType dtype = HfWeights.storedDtype(dir);
         config = HfConfig.withDtype(config, dtype == null ? config.dtype() : dtype.torchName());
-        Map<String, HostTensor> tensors = HfWeights.canonicalNames(config, raw);
         Path tok = dir.resolve("tokenizer.json");
         TextTokenizer tokenizer = Files.exists(tok) ? HfTokenizer.load(tok, config) : null;
-        return Transformer.create(name, config, tensors, tokenizer, device);
+        try (SafetensorsSource source = SafetensorsSource.of(dir, config)) {
+            return Transformer.create(name, config, source, tokenizer, residency);
+        }
     }
 
     /** Returns the configuration in {@code dir}/config.json. */

@@ -11,6 +11,7 @@ import dev.amend.runtime.safetensors.DType;
 import dev.amend.runtime.safetensors.HostTensor;
 import dev.amend.runtime.safetensors.SafetensorsFile;
 import dev.amend.runtime.safetensors.SafetensorsWriter;
+import dev.amend.runtime.safetensors.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,9 +62,13 @@ final class HfWeights {
                 + " (only safetensors checkpoints are read; convert .bin/.pt files first)");
     }
 
-    /** Returns the float tensors of {@code dir} by their stored names (integer buffers left out). */
-    static Map<String, HostTensor> readTensors(Path dir) {
-        Map<String, HostTensor> out = new LinkedHashMap<>();
+    /** Where one float tensor of a checkpoint lies: its file and its entry there. */
+    record Located(Path file, TensorInfo info) {
+    }
+
+    /** Returns the float tensors of {@code dir} by their stored names (integer buffers left out), without reading them. */
+    static Map<String, Located> index(Path dir) {
+        Map<String, Located> out = new LinkedHashMap<>();
         Map<String, String> mapped = null;
         Path index = dir.resolve(HfCheckpoints.INDEX);
         if (Files.exists(index)) {
@@ -74,11 +79,11 @@ final class HfWeights {
         }
         for (Path f : weightFiles(dir)) {
             try (SafetensorsFile st = SafetensorsFile.open(f)) {
-                for (String name : st.tensors().keySet()) {
-                    if (st.tensors().get(name).dtype() == DType.I64 || st.tensors().get(name).dtype() == DType.I32) {
+                for (TensorInfo info : st.tensors().values()) {
+                    if (info.dtype() == DType.I64 || info.dtype() == DType.I32) {
                         continue; // buffers such as position ids
                     }
-                    out.put(name, st.readFloat(name));
+                    out.put(info.name(), new Located(f, info));
                 }
             }
         }
@@ -111,27 +116,21 @@ final class HfWeights {
         return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias") || name.endsWith("rotary_emb.inv_freq");
     }
 
-    /** Maps the names of a checkpoint onto the runtime's (GPT-2 without prefix, tied heads, buffers). */
-    static Map<String, HostTensor> canonicalNames(TransformerConfig config, Map<String, HostTensor> raw) {
-        Map<String, HostTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, HostTensor> e : raw.entrySet()) {
-            String n = e.getKey();
-            if (isBuffer(n)) {
-                continue;
-            }
-            if (config.family() == Family.GPT2) {
-                if (n.equals("lm_head.weight")) {
-                    continue; // tied to transformer.wte.weight
-                }
-                if (!n.startsWith("transformer.")) {
-                    n = "transformer." + n;
-                }
-            } else if (config.tieWordEmbeddings() && n.equals("lm_head.weight")) {
-                continue;
-            }
-            out.put(n, e.getValue());
+    /**
+     * Returns the runtime's name for the checkpoint's tensor {@code name} (GPT-2's without prefix gets it), or null
+     * for a tensor the runtime does not keep (buffers, a head tied to the embeddings).
+     */
+    static String canonicalName(TransformerConfig config, String name) {
+        if (isBuffer(name)) {
+            return null;
         }
-        return out;
+        if (config.family() == Family.GPT2) {
+            if (name.equals("lm_head.weight")) {
+                return null; // tied to transformer.wte.weight
+            }
+            return name.startsWith("transformer.") ? name : "transformer." + name;
+        }
+        return config.tieWordEmbeddings() && name.equals("lm_head.weight") ? null : name;
     }
 
     /**

@@ -1,10 +1,15 @@
 package dev.amend.runtime.ledger;
 
+import ai.djl.ndarray.NDArray;
 import dev.amend.spi.model.EditableModel;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The raw float bits of a model's weights, for bit-for-bit comparisons of replayed and recomputed states. */
+/**
+ * The raw bits of a model's weights as held on the device (float32 bits, or the 16-bit patterns of a half-precision
+ * model), for bit-for-bit comparisons of replayed and recomputed states.
+ */
 public final class WeightBits {
     private WeightBits() {
     }
@@ -13,10 +18,12 @@ public final class WeightBits {
     public static Map<String, int[]> of(EditableModel m) {
         Map<String, int[]> out = new TreeMap<>();
         for (String n : m.weightNames()) {
-            float[] f = m.weight(n).toFloatArray();
-            int[] b = new int[f.length];
-            for (int i = 0; i < f.length; i++) {
-                b[i] = Float.floatToRawIntBits(f[i]);
+            NDArray w = m.weight(n);
+            ByteBuffer bytes = w.toByteBuffer();
+            int width = w.getDataType().getNumOfBytes();
+            int[] b = new int[(int) w.size()];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = width == 4 ? bytes.getInt(4 * i) : bytes.getShort(2 * i) & 0xFFFF;
             }
             out.put(n, b);
         }

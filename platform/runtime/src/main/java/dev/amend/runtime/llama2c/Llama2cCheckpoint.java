@@ -3,7 +3,9 @@ package dev.amend.runtime.llama2c;
 import ai.djl.Device;
 import dev.amend.runtime.MalformedCheckpointException;
 import dev.amend.runtime.model.Family;
+import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.model.WeightSource;
 import dev.amend.runtime.model.TransformerConfig;
 import dev.amend.runtime.safetensors.HostTensor;
 import java.io.IOException;
@@ -100,6 +102,11 @@ public final class Llama2cCheckpoint {
 
     /** Loads {@code bin} (and the tokenizer when not null) as a model on {@code device}, named after the file. */
     public static Transformer load(Path bin, Path tokenizerBinOrNull, Device device) {
+        return load(bin, tokenizerBinOrNull, Residency.of(device));
+    }
+
+    /** Loads {@code bin} (and the tokenizer when not null) held as {@code residency} says, named after the file. */
+    public static Transformer load(Path bin, Path tokenizerBinOrNull, Residency residency) {
         Parsed parsed = read(bin);
         Llama2cTokenizer tokenizer = null;
         if (tokenizerBinOrNull != null) {
@@ -110,7 +117,8 @@ public final class Llama2cCheckpoint {
                         + "; they do not belong together");
             }
         }
-        return Transformer.create(modelName(bin), parsed.config(), parsed.tensors(), tokenizer, device);
+        return Transformer.create(modelName(bin), parsed.config(), WeightSource.of(parsed.tensors()), tokenizer,
+                residency);
     }
 
     /** Reads and checks {@code bin}; throws {@link MalformedCheckpointException} naming the file on any inconsistency. */

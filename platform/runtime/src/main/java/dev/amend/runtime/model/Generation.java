@@ -75,7 +75,7 @@ final class Generation {
             NDArray mask = ids.length > 1 ? model.causalMask(ids.length, offset)
                     : (config.slidingWindow() > 0 && offset >= config.slidingWindow() ? model.causalMask(1, offset) : null);
             for (int layer = 0; layer < config.layers(); layer++) {
-                x = model.block(layer, x, offset, caches[layer], mask, Transformer.Hooks.none());
+                x = model.block(layer, x, offset, caches[layer], mask, Hooks.none());
             }
             NDArray last = x.get(new ai.djl.ndarray.index.NDIndex(":, -1:, :"));
             float[] out = model.head(last).toFloatArray();

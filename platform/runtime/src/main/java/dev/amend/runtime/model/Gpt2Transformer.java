@@ -1,12 +1,10 @@
 package dev.amend.runtime.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
 import dev.amend.kit.Scalars;
-import dev.amend.runtime.safetensors.HostTensor;
 import dev.amend.spi.model.EditPoint;
 import dev.amend.spi.model.TextTokenizer;
 import dev.amend.spi.model.WeightLayout;
@@ -19,9 +17,9 @@ import java.util.Map;
  */
 final class Gpt2Transformer extends Transformer {
 
-    Gpt2Transformer(String name, TransformerConfig config, Map<String, HostTensor> tensors, TextTokenizer tokenizer,
-                    Device device) {
-        super(name, config, tensors, tokenizer, device);
+    Gpt2Transformer(String name, TransformerConfig config, WeightSource source, TextTokenizer tokenizer,
+                    Residency residency) {
+        super(name, config, source, tokenizer, residency);
     }
 
     private static String h(int l, String rest) {
@@ -68,7 +66,7 @@ final class Gpt2Transformer extends Transformer {
     @Override
     protected NDArray embed(NDArray ids, int offset) {
         long t = ids.getShape().get(1);
-        NDArray tok = w("transformer.wte.weight").get(ids);                                   // [B, T, d]
+        NDArray tok = rows("transformer.wte.weight", ids);                                    // [B, T, d]
         NDArray pos = w("transformer.wpe.weight").get(new NDIndex("{}:{}", offset, offset + t)); // [T, d]
         return tok.add(pos);
     }
@@ -118,6 +116,6 @@ final class Gpt2Transformer extends Transformer {
 
     @Override
     protected NDArray head(NDArray x) {
-        return layerNorm(x, "transformer.ln_f").matMul(w("transformer.wte.weight").transpose());   // [B, T, V]
+        return project(layerNorm(x, "transformer.ln_f"), "transformer.wte.weight");             // [B, T, V]
     }
 }

@@ -1,13 +1,11 @@
 package dev.amend.runtime.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import dev.amend.runtime.safetensors.HostTensor;
 import dev.amend.spi.model.EditPoint;
 import dev.amend.spi.model.TextTokenizer;
 import dev.amend.spi.model.WeightLayout;
@@ -22,9 +20,9 @@ import java.util.Map;
 final class LlamaTransformer extends Transformer {
     private final double[] invFreq;
 
-    LlamaTransformer(String name, TransformerConfig config, Map<String, HostTensor> tensors, TextTokenizer tokenizer,
-                     Device device) {
-        super(name, config, tensors, tokenizer, device);
+    LlamaTransformer(String name, TransformerConfig config, WeightSource source, TextTokenizer tokenizer,
+                     Residency residency) {
+        super(name, config, source, tokenizer, residency);
         this.invFreq = RotaryFrequencies.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
     }
 
@@ -84,7 +82,7 @@ final class LlamaTransformer extends Transformer {
 
     @Override
     protected NDArray embed(NDArray ids, int offset) {
-        return w("model.embed_tokens.weight").get(ids);                                   // [B, T, d]
+        return rows("model.embed_tokens.weight", ids);                                    // [B, T, d]
     }
 
     private NDArray rmsNorm(NDArray x, String weight) {
@@ -138,7 +136,8 @@ final class LlamaTransformer extends Transformer {
                 sin[i * hd + j + half] = s;
             }
         }
-        return new NDArray[] {constant(cos, new Shape(t, hd)), constant(sin, new Shape(t, hd))};
+        return new NDArray[] {constant(cos, new Shape(t, hd), like.getDevice()),
+            constant(sin, new Shape(t, hd), like.getDevice())};
     }
 
     /** Applies RoPE in the rotate-half layout: {@code x cos + rotate_half(x) sin}. */
@@ -168,6 +167,6 @@ final class LlamaTransformer extends Transformer {
     protected NDArray head(NDArray x) {
         NDArray h = rmsNorm(x, "model.norm.weight");
         String out = config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
-        return h.matMul(w(out).transpose());                                              // [B, T, V]
+        return project(h, out);                                                           // [B, T, V]
     }
 }

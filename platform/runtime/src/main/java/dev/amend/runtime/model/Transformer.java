@@ -2,8 +2,6 @@ package dev.amend.runtime.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -20,25 +18,23 @@ import dev.amend.spi.model.ForwardRequest;
 import dev.amend.spi.model.ForwardResult;
 import dev.amend.spi.model.GenerationRequest;
 import dev.amend.spi.model.GenerationResult;
-import dev.amend.spi.model.Intervention;
 import dev.amend.spi.model.ModelArchitecture;
 import dev.amend.spi.model.Site;
 import dev.amend.spi.model.TextTokenizer;
 import dev.amend.spi.model.WeightLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A decoder-only transformer on DJL/PyTorch with the hooks editing methods need. The loop over
@@ -46,24 +42,31 @@ import java.util.TreeSet;
  * supplies its embedding, attention, MLP and head in one class ({@link Gpt2Transformer},
  * {@link LlamaTransformer}).
  *
- * <p>Weights are kept in float32 under the checkpoint's Hugging Face names and in its stored layout.
+ * <p>Weights are kept under the checkpoint's Hugging Face names and in its stored layout, in the resident
+ * {@link Precision} on the devices of a {@link Residency}; the forward pass computes in float32, widening a
+ * half-precision weight where it is used. A model spread over several devices holds contiguous ranges of blocks on
+ * each; the residual stream moves at each cut, and results come back on the first device.
  */
 public abstract class Transformer implements EditableModel, AutoCloseable {
 
     /** Sizes and options. */
     protected final TransformerConfig config;
-    /** Owner of the weights. */
+    /** Owner of the weights: the base manager, on the first device. */
     protected final NDManager manager;
-    /** Weights by Hugging Face name, in stored layout. */
-    protected final Map<String, NDArray> weights;
 
+    private static final Pattern BLOCK = Pattern.compile("\\.(?:h|layers)\\.(\\d+)\\.");
+
+    private final ResidentWeights weights;
+    private final Residency residency;
+    private final NDManager[] slots;
+    private final int[] blockSlots;
     private final String name;
     private final TextTokenizer tokenizer;
     private final ModelArchitecture architecture;
     private final String baseHash;
 
     /**
-     * Builds the model from float32 host tensors named as in a Hugging Face checkpoint.
+     * Builds the model from float32 host tensors named as in a Hugging Face checkpoint, in float32 on {@code device}.
      *
      * @param name      name for logs and the API
      * @param config    sizes and options
@@ -73,21 +76,69 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
      */
     protected Transformer(String name, TransformerConfig config, Map<String, HostTensor> tensors,
                           TextTokenizer tokenizer, Device device) {
+        this(name, config, WeightSource.of(tensors), tokenizer, Residency.of(device));
+    }
+
+    /**
+     * Builds the model from {@code source}, one weight at a time, straight into its resident type and device.
+     *
+     * @param name      name for logs and the API
+     * @param config    sizes and options
+     * @param source    weights; every name {@link #expectedWeights()} lists must be present, others are refused
+     * @param tokenizer the tokenizer, or null for a model used on ids only
+     * @param residency the resident type and the devices the blocks are spread over
+     */
+    protected Transformer(String name, TransformerConfig config, WeightSource source, TextTokenizer tokenizer,
+                          Residency residency) {
         this.name = name;
         this.config = config;
         this.tokenizer = tokenizer;
+        this.residency = residency;
         Map<String, long[]> expected = expectedWeights();
+        checkShapes(expected, source.shapes());
+        this.blockSlots = placeBlocks(expected);
+        this.manager = NDManager.newBaseManager(residency.primary(), "PyTorch");
+        this.slots = new NDManager[residency.devices().size()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = manager.newSubManager(residency.devices().get(i));
+        }
+        this.weights = new ResidentWeights(residency.precision());
+        MessageDigest digest = sha256();
+        try {
+            for (String n : new TreeSet<>(expected.keySet())) {
+                NDManager into = slots[slotOf(n)];
+                weights.put(n, source.read(n, into), into);
+            }
+            weights.digest(digest);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        this.baseHash = HexFormat.of().formatHex(digest.digest());
+        List<EditPoint> points = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            points.add(editPoint(l));
+        }
+        long params = 0;
+        for (long[] shape : expected.values()) {
+            params += elements(shape);
+        }
+        this.architecture = new ModelArchitecture(config.family().id(), config.layers(), config.hiddenSize(),
+                config.intermediateSize(), config.vocabSize(), config.maxPositions(), params, config.dtype(), points);
+    }
+
+    private void checkShapes(Map<String, long[]> expected, Map<String, long[]> given) {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            HostTensor t = tensors.get(e.getKey());
+            long[] t = given.get(e.getKey());
             if (t == null) {
                 problems.add("missing tensor \"" + e.getKey() + "\"");
-            } else if (!Arrays.equals(t.shape(), e.getValue())) {
-                problems.add("tensor \"" + e.getKey() + "\" has shape " + Arrays.toString(t.shape())
+            } else if (!Arrays.equals(t, e.getValue())) {
+                problems.add("tensor \"" + e.getKey() + "\" has shape " + Arrays.toString(t)
                         + ", the config needs " + Arrays.toString(e.getValue()));
             }
         }
-        for (String n : tensors.keySet()) {
+        for (String n : given.keySet()) {
             if (!expected.containsKey(n)) {
                 problems.add("unexpected tensor \"" + n + "\" for a " + config.family().id() + " model");
             }
@@ -97,39 +148,69 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
                     + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
                     + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : ""));
         }
-        this.manager = NDManager.newBaseManager(device, "PyTorch");
-        Map<String, NDArray> w = new LinkedHashMap<>();
-        MessageDigest digest = sha256();
-        for (String n : new TreeSet<>(expected.keySet())) {
-            HostTensor t = tensors.get(n);
-            NDArray a = manager.create(t.data(), new Shape(t.shape()));
-            a.setName(n);
-            w.put(n, a);
-            digest.update(n.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            ByteBuffer bb = ByteBuffer.allocate(4 * t.data().length).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asFloatBuffer().put(t.data());
-            digest.update(bb);
+    }
+
+    /** Returns the device slot of each block, balancing the resident bytes over the residency's devices. */
+    private int[] placeBlocks(Map<String, long[]> expected) {
+        long[] block = new long[config.layers()];
+        long first = 0;
+        long last = 0;
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            long bytes = elements(e.getValue()) * residency.precision().bytes();
+            int layer = layerOf(e.getKey());
+            if (layer >= 0) {
+                block[layer] += bytes;
+            } else if (isEmbedding(e.getKey())) {
+                first += bytes;
+            } else {
+                last += bytes;
+            }
         }
-        this.weights = Collections.unmodifiableMap(w);
-        this.baseHash = HexFormat.of().formatHex(digest.digest());
-        List<EditPoint> points = new ArrayList<>();
-        for (int l = 0; l < config.layers(); l++) {
-            points.add(editPoint(l));
+        return residency.blockSlots(block, first, last);
+    }
+
+    /** Returns the block a weight belongs to, or -1 for the embeddings, the final norm and the head. */
+    private static int layerOf(String weight) {
+        Matcher m = BLOCK.matcher(weight);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    private static boolean isEmbedding(String weight) {
+        return weight.contains("embed_tokens") || weight.contains(".wte.") || weight.contains(".wpe.");
+    }
+
+    /** Returns the device slot holding {@code weight}: its block's, the first for embeddings, else the last block's. */
+    private int slotOf(String weight) {
+        int layer = layerOf(weight);
+        if (layer >= 0) {
+            return blockSlots[layer];
         }
-        long params = 0;
-        for (HostTensor t : tensors.values()) {
-            params += t.data().length;
+        return isEmbedding(weight) ? 0 : blockSlots[blockSlots.length - 1];
+    }
+
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
         }
-        this.architecture = new ModelArchitecture(config.family().id(), config.layers(), config.hiddenSize(),
-                config.intermediateSize(), config.vocabSize(), config.maxPositions(), params, config.dtype(), points);
+        return n;
     }
 
     /** Returns a model of the family in {@code config} (see {@link #Transformer}). */
     public static Transformer create(String name, TransformerConfig config, Map<String, HostTensor> tensors,
                                      TextTokenizer tokenizer, Device device) {
         return switch (config.family()) {
-            case GPT2 -> new Gpt2Transformer(name, config, tensors, tokenizer, device);
-            case LLAMA, QWEN2, MISTRAL -> new LlamaTransformer(name, config, tensors, tokenizer, device);
+            case GPT2, LLAMA, QWEN2, MISTRAL -> create(name, config, WeightSource.of(tensors), tokenizer,
+                    Residency.of(device));
+        };
+    }
+
+    /** Returns a model of the family in {@code config} built from {@code source} with {@code residency}. */
+    public static Transformer create(String name, TransformerConfig config, WeightSource source,
+                                     TextTokenizer tokenizer, Residency residency) {
+        return switch (config.family()) {
+            case GPT2 -> new Gpt2Transformer(name, config, source, tokenizer, residency);
+            case LLAMA, QWEN2, MISTRAL -> new LlamaTransformer(name, config, source, tokenizer, residency);
         };
     }
 
@@ -184,7 +265,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         NDArray scores = Scalars.mul(qg.matMul(k.expandDims(2).transpose(0, 1, 2, 4, 3)),
                 1.0 / Math.sqrt(hd));                                                  // [B, kvH, g, T, S]
         if (mask != null) {
-            scores = scores.add(mask);
+            scores = scores.add(onDevice(mask, scores.getDevice()));
         }
         NDArray ctx = scores.softmax(-1).matMul(v.expandDims(2));                    // [B, kvH, g, T, hd]
         return ctx.reshape(b, config.heads(), t, hd).transpose(0, 2, 1, 3)           // [B, T, H, hd]
@@ -192,16 +273,21 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
     }
 
     /**
-     * Returns a tensor holding {@code data} in memory PyTorch owns. An array created straight from Java data
-     * points into a direct buffer that Java frees once the array is closed or collected, while autograd may
-     * still hold the tensor for the backward pass (embedding indices, selection matrices): that reads freed
-     * memory. Every constant built inside a forward pass goes through here.
+     * Returns a tensor holding {@code data} in memory PyTorch owns, on {@code device}. An array created straight from
+     * Java data points into a direct buffer that Java frees once the array is closed or collected, while autograd may
+     * still hold the tensor for the backward pass (embedding indices, selection matrices): that reads freed memory.
+     * Every constant built inside a forward pass goes through here.
      */
-    protected final NDArray constant(float[] data, Shape shape) {
+    final NDArray constant(float[] data, Shape shape, Device device) {
         NDArray fromJava = manager.create(data, shape);
-        NDArray owned = fromJava.duplicate();
+        NDArray owned = device.equals(fromJava.getDevice()) ? fromJava.duplicate() : fromJava.toDevice(device, true);
         fromJava.close();
         return owned;
+    }
+
+    /** Returns {@code data} on the first device (see {@link #constant(float[], Shape, Device)}). */
+    protected final NDArray constant(float[] data, Shape shape) {
+        return constant(data, shape, manager.getDevice());
     }
 
     /** Returns {@code data} as an int64 tensor in memory PyTorch owns (see {@link #constant(float[], Shape)}). */
@@ -210,6 +296,11 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         NDArray owned = fromJava.duplicate();
         fromJava.close();
         return owned;
+    }
+
+    /** Returns {@code a} on {@code device}: itself when it is there, else a copy that keeps the autograd graph. */
+    static NDArray onDevice(NDArray a, Device device) {
+        return a.getDevice().equals(device) ? a : a.toDevice(device, false);
     }
 
     /** Returns {@code x W + b} for a weight stored [in, out] (GPT-2 Conv1D). */
@@ -224,13 +315,29 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         return bias == null ? y : y.add(w(bias));
     }
 
-    /** Returns the weight called {@code n}. */
+    /** Returns {@code x Wᵀ} on the device of {@code weight} (an output head, which may sit on another device). */
+    protected final NDArray project(NDArray x, String weight) {
+        NDArray wt = w(weight);
+        return onDevice(x, wt.getDevice()).matMul(wt.transpose());
+    }
+
+    /** Returns the float32 values of the weight called {@code n} for this pass (widened when held in half precision). */
     protected final NDArray w(String n) {
-        NDArray a = weights.get(n);
+        NDArray a = weights.compute(n);
         if (a == null) {
             throw new IllegalStateException("no weight " + n);
         }
         return a;
+    }
+
+    /** Returns the float32 rows {@code ids} of the embedding matrix {@code n}. */
+    protected final NDArray rows(String n, NDArray ids) {
+        return weights.rows(n, ids);
+    }
+
+    /** Returns the device holding block {@code layer}. */
+    final Device blockDevice(int layer) {
+        return residency.devices().get(blockSlots[layer]);
     }
 
     // ---- EditableModel -----------------------------------------------------------------------------
@@ -274,29 +381,89 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         return baseHash;
     }
 
-    @Override
-    public Set<String> weightNames() {
-        return weights.keySet();
+    /** Returns where the weights live and in what type. */
+    public Residency residency() {
+        return residency;
+    }
+
+    /** Returns the type the weights are held in. */
+    public Precision precision() {
+        return residency.precision();
+    }
+
+    /** Returns the bytes the weights take on their devices (parameters × bytes per parameter of the resident type). */
+    public long residentBytes() {
+        return weights.bytes();
+    }
+
+    /** Returns the device that holds each block, index = layer. */
+    public List<Device> blockDevices() {
+        List<Device> out = new ArrayList<>();
+        for (int l = 0; l < blockSlots.length; l++) {
+            out.add(blockDevice(l));
+        }
+        return out;
+    }
+
+    /** Returns the index into {@link Residency#devices()} of the device holding each block, index = layer. */
+    public int[] placement() {
+        return blockSlots.clone();
+    }
+
+    /** Returns the SHA-256 of the weights now, hashed as {@link #baseHash()} is (equal to it before any edit). */
+    public String weightsHash() {
+        MessageDigest digest = sha256();
+        weights.digest(digest);
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     @Override
+    public Set<String> weightNames() {
+        return weights.names();
+    }
+
+    /**
+     * {@inheritDoc} In a half-precision model the array is the resident one: float16 values, or for bfloat16 the
+     * 16-bit patterns in a float16-typed array (DJL 0.32.0 cannot hold bfloat16); a copy of it given back to
+     * {@link #setWeight} restores the weight bit for bit. {@link #weightValues} returns float32 values.
+     */
+    @Override
     public NDArray weight(String n) {
-        NDArray a = weights.get(n);
+        NDArray a = weights.stored(n);
         if (a == null) {
             throw new InvalidRequestException("model " + name + " has no weight \"" + n + "\"");
         }
         return a;
     }
 
+    /** Returns the float32 values of the weight called {@code n}, in its stored layout. */
+    public float[] weightValues(String n) {
+        NDArray a = weight(n);
+        if (a.getDataType() == DataType.FLOAT32) {
+            return a.toFloatArray();
+        }
+        try (NDArray f = weights.values(a)) {
+            return f.toFloatArray();
+        }
+    }
+
     @Override
     public NDArray linearWeight(EditPoint point, NDManager into) {
         NDArray stored = weight(point.weight());
-        NDArray outIn = point.layout() == WeightLayout.IN_OUT ? stored.transpose() : stored;
-        NDArray copy = outIn.duplicate();
+        NDArray values = stored.getDataType() == DataType.FLOAT32 ? stored : weights.values(stored);
+        NDArray outIn = point.layout() == WeightLayout.IN_OUT ? values.transpose() : values;
+        NDArray copy = outIn.toDevice(into.getDevice(), true);
         copy.attach(into);
+        if (values != stored) {
+            values.close();
+        }
         return copy;
     }
 
+    /**
+     * {@inheritDoc} A value in the resident form (float32 for a float32 model, float16-typed for a half-precision one)
+     * is copied bit for bit; any other is rounded once into the resident type.
+     */
     @Override
     public void setWeight(String n, NDArray value) {
         NDArray target = weight(n);
@@ -306,15 +473,14 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         }
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
-        try (NDManager tmp = manager.newSubManager()) {
-            NDArray v = value.toDevice(target.getDevice(), true).toType(DataType.FLOAT32, true);
-            v.attach(tmp);
-            target.set(new ai.djl.ndarray.index.NDIndex("..."), v);
+        try {
+            weights.write(n, value);
         } finally {
             JniUtils.setGradMode(grad);
         }
     }
 
+    /** {@inheritDoc} In a half-precision model W := round(W + ΔW), computed in float32 and rounded once. */
     @Override
     public void addToWeight(WeightDelta delta) {
         NDArray target = weight(delta.weight());
@@ -341,7 +507,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             if (transposed) {
                 d = d.transpose();
             }
-            target.addi(d.reshape(target.getShape()));
+            weights.add(delta.weight(), d.reshape(target.getShape()));
         } finally {
             JniUtils.setGradMode(grad);
         }
@@ -381,7 +547,9 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             if (wanted.contains(next)) {
                 captured.put(next, x); // the stream entering the next block, to resume from later
             }
-            NDArray logits = request.stopAfterLayer() < 0 ? head(x) : null;
+            NDArray logits = request.stopAfterLayer() < 0 ? onDevice(head(x), manager.getDevice()) : null;
+            x = onDevice(x, manager.getDevice());
+            captured.replaceAll((c, a) -> onDevice(a, manager.getDevice()));
             List<NDArray> keep = new ArrayList<>(captured.values());
             keep.add(x);
             if (logits != null) {
@@ -403,63 +571,14 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         }
     }
 
-    /** What a pass does at its hooks: interventions, whole additions, weight offsets, captures. */
-    record Hooks(Map<Capture, List<Intervention>> adds, Map<Capture, NDArray> whole,
-                         Map<Integer, NDArray> offsets, Set<Capture> wanted, Map<Capture, NDArray> captured) {
-        static Hooks none() {
-            return new Hooks(Map.of(), Map.of(), Map.of(), Set.of(), new HashMap<>());
-        }
-    }
-
+    /** Returns block {@code l}'s output for the residual stream {@code x}, run on the block's device. */
     NDArray block(int l, NDArray x, int offset, KvCache cache, NDArray mask, Hooks hooks) {
-        x = hook(l, Site.LAYER_INPUT, x, hooks);
+        x = hooks.at(this, l, Site.LAYER_INPUT, onDevice(x, blockDevice(l)));
         x = x.add(attention(l, x, offset, cache, mask));
-        NDArray key = hook(l, Site.MLP_KEY, mlpKey(l, x), hooks);
-        NDArray value = mlpOut(l, key);                                               // [B, T, d]
-        NDArray delta = hooks.offsets().get(l);
-        if (delta != null) {
-            value = value.add(key.matMul(delta.transpose()));                          // (W + ΔW) key
-        }
-        NDArray mlp = hook(l, Site.MLP_OUTPUT, value, hooks);
-        return hook(l, Site.LAYER_OUTPUT, x.add(mlp), hooks);
-    }
-
-    private NDArray hook(int l, Site site, NDArray a, Hooks hooks) {
-        Capture at = new Capture(l, site);
-        List<Intervention> here = hooks.adds().get(at);
-        if (here != null) {
-            a = a.add(additive(a.getShape(), here));
-        }
-        NDArray all = hooks.whole().get(at);
-        if (all != null) {
-            a = a.add(all);
-        }
-        if (hooks.wanted().contains(at)) {
-            hooks.captured().put(at, a);
-        }
-        return a;
-    }
-
-    /** Returns a [B, T, d] tensor holding each intervention's vector at its row/position, differentiably. */
-    private NDArray additive(Shape shape, List<Intervention> here) {
-        long b = shape.get(0);
-        long t = shape.get(1);
-        int n = here.size();
-        float[] select = new float[(int) (b * t * n)];
-        NDList vectors = new NDList(n);
-        for (int i = 0; i < n; i++) {
-            Intervention iv = here.get(i);
-            select[(int) ((iv.row() * t + iv.position()) * n + i)] = 1f;
-            NDArray v = iv.vector();
-            if (v.getShape().dimension() != 1 || v.getShape().get(0) != shape.get(2)) {
-                throw new InvalidRequestException("intervention vector has shape " + v.getShape() + ", expected ("
-                        + shape.get(2) + ")");
-            }
-            vectors.add(v);
-        }
-        NDArray m = constant(select, new Shape(b * t, n));
-        NDArray stacked = n == 1 ? vectors.get(0).expandDims(0) : NDArrays.stack(vectors);
-        return m.matMul(stacked).reshape(shape);
+        NDArray key = hooks.at(this, l, Site.MLP_KEY, mlpKey(l, x));
+        NDArray value = hooks.offset(l, key, mlpOut(l, key));                          // (W + ΔW) key, [B, T, d]
+        NDArray mlp = hooks.at(this, l, Site.MLP_OUTPUT, value);
+        return hooks.at(this, l, Site.LAYER_OUTPUT, x.add(mlp));
     }
 
     /** Returns the additive causal mask [T, offset + T] (with the sliding window where configured). */
@@ -486,8 +605,8 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
     /** Returns the weights as float32 host tensors (for writing checkpoints and hashing). */
     public Map<String, HostTensor> toHostTensors() {
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-            out.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+        for (String n : weights.names()) {
+            out.put(n, new HostTensor(weights.stored(n).getShape().getShape(), weightValues(n)));
         }
         return out;
     }
@@ -507,10 +626,16 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             throw new InvalidRequestException("a residual stream has shape [B, T, " + config.hiddenSize() + "], got "
                     + hidden.getShape());
         }
-        return head(hidden);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out = onDevice(head(onDevice(hidden, blockDevice(config.layers() - 1))), hidden.getDevice());
+            NDScope.unregister(out);
+            out.attach(hidden.getManager());
+            return out;
+        }
     }
 
-    /** Frees the weights. */
+    /** Frees the weights (on every device). */
     @Override
     public void close() {
         manager.close();

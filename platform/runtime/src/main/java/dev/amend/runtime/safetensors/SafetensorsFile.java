@@ -211,6 +211,25 @@ public final class SafetensorsFile implements AutoCloseable {
         return new HostTensor(info.shape().clone(), out);
     }
 
+    /**
+     * Returns bytes {@code from} (inclusive) to {@code to} (exclusive) of the named tensor's data as stored,
+     * little-endian, mapped from the file (a range must stay under 2 GiB).
+     */
+    public ByteBuffer rawBytes(String name, long from, long to) {
+        TensorInfo info = info(name);
+        long len = info.end() - info.begin();
+        if (from < 0 || to < from || to > len || to - from > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bytes [" + from + ", " + to + ") of tensor " + name + " of " + len
+                    + " bytes");
+        }
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin() + from, to - from)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new MalformedCheckpointException(path, "cannot read tensor \"" + name + "\": " + e.getMessage(), e);
+        }
+    }
+
     private ByteBuffer map(TensorInfo info) {
         try {
             long len = info.end() - info.begin();

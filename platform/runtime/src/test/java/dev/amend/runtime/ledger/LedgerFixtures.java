@@ -132,11 +132,26 @@ final class LedgerFixtures {
         for (String n : base.weightNames()) {
             w.put(n, base.weight(n).toFloatArray());
         }
+        forEachDelta(base, edits, (weight, index, delta) -> w.get(weight)[index] += delta);
+        return w;
+    }
+
+    /** Receives one element of a delta: the weight, the index in its stored layout, and the float32 value. */
+    @FunctionalInterface
+    interface DeltaElement {
+        /** Takes the element. */
+        void accept(String weight, int index, float delta);
+    }
+
+    /**
+     * Gives every element of the rank-one and dense deltas of {@code edits}, in order, to {@code sink}: the float
+     * product u_i v_j or the dense value, at its index in the stored layout of {@code model}'s weight.
+     */
+    static void forEachDelta(EditableModel model, List<Edit> edits, DeltaElement sink) {
         Map<String, EditPoint> points = new LinkedHashMap<>();
-        base.architecture().editPoints().forEach(p -> points.put(p.weight(), p));
+        model.architecture().editPoints().forEach(p -> points.put(p.weight(), p));
         for (Edit e : edits) {
             for (WeightDelta d : e.deltas()) {
-                float[] target = w.get(d.weight());
                 boolean transposed = points.containsKey(d.weight())
                         && points.get(d.weight()).layout() == WeightLayout.IN_OUT;
                 for (int i = 0; i < d.rows(); i++) {
@@ -150,13 +165,11 @@ final class LedgerFixtures {
                         } else {
                             v = ((WeightDelta.Dense) d).values()[i * d.cols() + j];
                         }
-                        int idx = transposed ? j * d.rows() + i : i * d.cols() + j;
-                        target[idx] += v;
+                        sink.accept(d.weight(), transposed ? j * d.rows() + i : i * d.cols() + j, v);
                     }
                 }
             }
         }
-        return w;
     }
 
     /** Returns {@code w}'s raw bits. */

@@ -30,6 +30,18 @@ public final class TinyModels {
 
     /** Returns a model of {@code config} with random weights from {@code seed} and {@code tokenizer}. */
     public static Transformer random(TransformerConfig config, long seed, dev.amend.spi.model.TextTokenizer tokenizer) {
+        return random(config, seed, tokenizer, Residency.of(Device.cpu()));
+    }
+
+    /** Returns a model of {@code config} with random weights from {@code seed}, held as {@code residency} says. */
+    public static Transformer random(TransformerConfig config, long seed, dev.amend.spi.model.TextTokenizer tokenizer,
+                                     Residency residency) {
+        return Transformer.create("tiny-" + config.family().id(), config, WeightSource.of(weights(config, seed)),
+                tokenizer, residency);
+    }
+
+    /** Returns random weights for {@code config} from {@code seed}: N(0, 0.3²), norm weights near 1. */
+    public static Map<String, HostTensor> weights(TransformerConfig config, long seed) {
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
         Random r = new Random(seed);
         for (Map.Entry<String, long[]> e : Transformer.weightShapes(config).entrySet()) {
@@ -44,6 +56,6 @@ public final class TinyModels {
             }
             tensors.put(e.getKey(), new HostTensor(e.getValue(), data));
         }
-        return Transformer.create("tiny-" + config.family().id(), config, tensors, tokenizer, Device.cpu());
+        return tensors;
     }
 }

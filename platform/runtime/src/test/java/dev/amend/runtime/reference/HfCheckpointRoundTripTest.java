@@ -55,7 +55,7 @@ class HfCheckpointRoundTripTest {
         return c;
     }
 
-    private static JsonObject configOf(String family) {
+    static JsonObject configOf(String family) {
         return switch (family) {
             case "gpt2" -> RandomCheckpoints.gpt2Config(96, 32, 2, 4, 32, null);
             case "llama" -> llamaConfig();
@@ -276,8 +276,8 @@ class HfCheckpointRoundTripTest {
      * Writes a safetensors file of 16-bit tensors by hand: 8-byte little-endian header length, the
      * JSON header (padded with spaces to a multiple of 8), then the little-endian data in header order.
      */
-    private static void writeHalfSafetensors(Path file, String dtype, Map<String, long[]> shapes,
-                                             Map<String, short[]> bits) throws IOException {
+    static void writeHalfSafetensors(Path file, String dtype, Map<String, long[]> shapes,
+                                     Map<String, short[]> bits) throws IOException {
         JsonObject header = new JsonObject();
         JsonObject meta = new JsonObject();
         meta.addProperty("format", "pt");

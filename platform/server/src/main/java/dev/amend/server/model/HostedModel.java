@@ -187,20 +187,7 @@ public final class HostedModel implements AutoCloseable {
 
     /** Returns the SHA-256 over the weights in name order, float32 little-endian, as {@link Transformer#baseHash()}. */
     public static String digest(Transformer model) {
-        MessageDigest d;
-        try {
-            d = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        for (String n : new TreeSet<>(model.weightNames())) {
-            float[] v = model.weight(n).toFloatArray();
-            d.update(n.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            ByteBuffer bb = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asFloatBuffer().put(v);
-            d.update(bb);
-        }
-        return HexFormat.of().formatHex(d.digest());
+        return model.weightsHash();
     }
 
     /** Closes the ledger and frees both copies of the weights. */

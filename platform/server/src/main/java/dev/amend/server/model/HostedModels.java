@@ -7,6 +7,8 @@ import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.ledger.LedgerException;
+import dev.amend.runtime.model.Precision;
+import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.TextCorpus;
@@ -55,11 +57,11 @@ public class HostedModels {
     private volatile boolean ready;
 
     void start(@Observes StartupEvent event) {
-        Device dev = Devices.parse(device);
         if (demoEnabled) {
-            Transformer demo = DemoModel.load(dev);
+            Residency where = residency("demo");
+            Transformer demo = DemoModel.load(where);
             add("demo", "the embedded demo model (" + DemoModel.directory() + ")", demo,
-                    isolate ? DemoModel.load(dev) : demo, DemoModel.statisticsCorpus());
+                    isolate ? DemoModel.load(where) : demo, DemoModel.statisticsCorpus());
         }
         for (String spec : extraModels.orElse(List.of())) {
             if (spec.isBlank()) {
@@ -73,16 +75,32 @@ public class HostedModels {
                         + " name (name=path)");
             }
             Path tokenizer = llama2cTokenizer(path);
-            Transformer serving = ModelLoader.load(path, tokenizer, dev);
+            Residency where = residency(name);
+            Transformer serving = ModelLoader.load(path, tokenizer, where);
             TextCorpus corpus = org.eclipse.microprofile.config.ConfigProvider.getConfig()
                     .getOptionalValue("amend.corpus." + name, String.class).map(f -> CorpusFile.read(Path.of(f)))
                     .orElse(null);
             add(name, path.toAbsolutePath().toString(), serving,
-                    isolate ? ModelLoader.load(path, tokenizer, dev) : serving, corpus);
+                    isolate ? ModelLoader.load(path, tokenizer, where) : serving, corpus);
         }
         ready = true;
         LOG.infof("serving %s (edits %s; data in %s)", models.keySet(),
                 isolate ? "computed on a separate copy of the weights" : "computed under the write lock", dataDir);
+    }
+
+    /**
+     * Returns where model {@code name}'s weights live and in what type: {@code amend.dtype.<name>}, else
+     * {@code amend.dtype} (float32, float16 or bfloat16; default float32), on {@code amend.devices.<name>}, else
+     * {@code amend.devices} (a list such as cuda:0,cuda:1 spreads the blocks), else {@code amend.device}.
+     */
+    private Residency residency(String name) {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String type = config.getOptionalValue("amend.dtype." + name, String.class)
+                .or(() -> config.getOptionalValue("amend.dtype", String.class)).orElse("float32");
+        Optional<String> list = config.getOptionalValue("amend.devices." + name, String.class)
+                .or(() -> config.getOptionalValue("amend.devices", String.class));
+        List<Device> where = list.isPresent() ? Devices.parseList(list.get()) : List.of(Devices.parse(device));
+        return new Residency(Precision.parse(type), where);
     }
 
     /** Returns the {@code tok*.bin} beside a llama2.c checkpoint (the first by name), or null for other formats. */

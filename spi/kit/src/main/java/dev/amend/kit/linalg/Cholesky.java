@@ -8,7 +8,7 @@ package dev.amend.kit.linalg;
  * trailing updates run in parallel over rows; every element is computed by the same sequence of
  * operations whatever the thread count, so results are deterministic.
  */
-public final class Cholesky {
+public final class Cholesky implements SpdSolver {
     /** Panel width of the blocked factorisation. */
     private static final int BLOCK = 64;
     private static final double EPS = Math.ulp(1.0);
@@ -132,6 +132,7 @@ public final class Cholesky {
     }
 
     /** Returns the order n. */
+    @Override
     public int dim() {
         return n;
     }
@@ -151,6 +152,7 @@ public final class Cholesky {
     }
 
     /** Returns x (length n) solving A x = b (length n). */
+    @Override
     public double[] solve(double[] b) {
         if (b.length != n) {
             throw new IllegalArgumentException("right-hand side has " + b.length + " values, expected " + n);
@@ -171,6 +173,7 @@ public final class Cholesky {
     }
 
     /** Returns X (row-major n×cols) solving A X = B for the row-major n×cols matrix B (not modified). */
+    @Override
     public double[] solve(double[] b, int cols) {
         if (cols < 0 || b.length != (long) n * cols) {
             throw new IllegalArgumentException("right-hand side has " + b.length + " values, expected "

@@ -86,30 +86,38 @@ public final class LeastSquares {
      */
     public static Update memit(double[] keys, double[] residuals, double[] covariance, int dff, int d, int n,
                                double lambda) {
+        return memit(keys, residuals, covariance, dff, d, n, lambda, LinearAlgebra.java());
+    }
+
+    /**
+     * Returns MEMIT's batch update as {@link #memit(double[], double[], double[], int, int, int, double)} does, with
+     * the solve on the path {@code linalg} chooses (the model's device for the torch path).
+     */
+    public static Update memit(double[] keys, double[] residuals, double[] covariance, int dff, int d, int n,
+                               double lambda, LinearAlgebra linalg) {
         checkShape("keys", keys, dff, n);
         checkShape("residuals", residuals, d, n);
         checkShape("covariance", covariance, dff, dff);
         if (!(lambda >= 0) || Double.isInfinite(lambda)) {
             throw new IllegalArgumentException("λ (mom2_update_weight) must be finite and ≥ 0, got " + lambda);
         }
-        double[] a = Blas.mulTransB(keys, dff, n, keys, dff);   // K Kᵀ
+        double[] a = linalg.multiplyTransposed(keys, dff, n, keys, dff);   // K Kᵀ
         for (int i = 0; i < a.length; i++) {
             a[i] += lambda * covariance[i];
         }
-        Cholesky chol;
+        double[] right;                                           // A⁻¹ K, [d_ff, n]
         try {
-            chol = Cholesky.of(a, dff);
+            right = linalg.solveSpd(a, dff, keys, n);
         } catch (Cholesky.NotPositiveDefiniteException e) {
             throw new Cholesky.NotPositiveDefiniteException("MEMIT: λC + K Kᵀ (λ = " + lambda + ", " + n
                     + " keys of size " + dff + ") is not positive definite (" + e.getMessage()
                     + "); raise mom2_update_weight (λ) or collect more covariance statistics (mom2_n_samples)",
                     e.pivot());
         }
-        double[] right = chol.solve(keys, n);                     // A⁻¹ K, [d_ff, n]
         if (n < Math.min(d, dff)) {
             return Update.lowRank(d, dff, n, residuals.clone(), right);
         }
-        return Update.dense(d, dff, Blas.mulTransB(residuals, d, n, right, dff));
+        return Update.dense(d, dff, linalg.multiplyTransposed(residuals, d, n, right, dff));
     }
 
     /** Throws unless {@code a} holds a [rows, cols] matrix. */

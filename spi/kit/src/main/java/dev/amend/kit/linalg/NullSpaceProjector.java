@@ -90,6 +90,14 @@ public final class NullSpaceProjector {
         return new NullSpaceProjector(n, r, threshold, energy, null, Blas.mulTransB(u, n, r, u, n));
     }
 
+    /**
+     * Returns the projector stored as the dense, exactly symmetric {@code p [n, n]} of rank r (array not copied), as
+     * the torch path computes it, with its {@link #energy()}.
+     */
+    static NullSpaceProjector dense(int n, int r, double threshold, double energy, double[] p) {
+        return new NullSpaceProjector(n, r, threshold, energy, null, p);
+    }
+
     /** Returns the rank r of P (the number of eigenvalues below the threshold). */
     public int rank() {
         return r;
@@ -162,12 +170,17 @@ public final class NullSpaceProjector {
 
     /** Returns {@code P M [n, cols]} for the row-major {@code M [rows, cols]}; rows must equal n. */
     public double[] project(double[] m, int rows, int cols) {
+        return project(m, rows, cols, LinearAlgebra.java());
+    }
+
+    /** Returns {@code P M [n, cols]} as {@link #project(double[], int, int)} does, a dense P multiplied on {@code linalg}'s path. */
+    public double[] project(double[] m, int rows, int cols, LinearAlgebra linalg) {
         checkShape(m, rows, cols);
         if (rows != n) {
             throw new IllegalArgumentException("P M needs " + n + " rows, got " + rows);
         }
         if (dense != null) {
-            return Blas.mul(dense, n, n, m, cols);
+            return linalg.multiply(dense, n, n, m, cols);
         }
         double[] t = Blas.mulTransA(basis, n, r, m, cols);   // Uᵀ M [r, cols]
         return Blas.mul(basis, n, r, t, cols);              // U (Uᵀ M)

@@ -74,6 +74,16 @@ public final class ProjectedLeastSquares {
      */
     public static LeastSquares.Update alphaEditProjected(NullSpaceProjector projector, double[] keys, double[] residuals,
                                             double[] projectedPreviousGram, int d, int n, double alpha) {
+        return alphaEditProjected(projector, keys, residuals, projectedPreviousGram, d, n, alpha, LinearAlgebra.java());
+    }
+
+    /**
+     * Returns AlphaEdit's update as {@link #alphaEditProjected(NullSpaceProjector, double[], double[], double[], int,
+     * int, double)} does, with the solve on the path {@code linalg} chooses (the model's device for the torch path).
+     */
+    public static LeastSquares.Update alphaEditProjected(NullSpaceProjector projector, double[] keys, double[] residuals,
+                                            double[] projectedPreviousGram, int d, int n, double alpha,
+                                            LinearAlgebra linalg) {
         int dff = projector.dim();
         LeastSquares.checkShape("keys", keys, dff, n);
         LeastSquares.checkShape("residuals", residuals, d, n);
@@ -83,8 +93,8 @@ public final class ProjectedLeastSquares {
         if (!(alpha >= 0) || Double.isInfinite(alpha)) {
             throw new IllegalArgumentException("α (L2) must be finite and ≥ 0, got " + alpha);
         }
-        double[] pk = projector.project(keys, dff, n);            // P K, [d_ff, n]
-        double[] m = Blas.mulTransB(pk, dff, n, pk, dff);         // (P K)(P K)ᵀ
+        double[] pk = projector.project(keys, dff, n, linalg);    // P K, [d_ff, n]
+        double[] m = linalg.multiplyTransposed(pk, dff, n, pk, dff);  // (P K)(P K)ᵀ
         if (projectedPreviousGram != null) {
             for (int i = 0; i < m.length; i++) {
                 m[i] += projectedPreviousGram[i];
@@ -93,20 +103,20 @@ public final class ProjectedLeastSquares {
         for (int i = 0; i < dff; i++) {
             m[i * dff + i] += alpha;
         }
-        Cholesky chol;
+        boolean lowRank = n < Math.min(d, dff);
+        // low rank: X = M⁻¹ P K Rᵀ, so ΔW = Xᵀ = R (M⁻¹ P K)ᵀ, factors left = R, right = M⁻¹ P K; else X = M⁻¹ (P K Rᵀ)
+        double[] rhs = lowRank ? pk : linalg.multiplyTransposed(pk, dff, n, residuals, d);
+        double[] x;
         try {
-            chol = Cholesky.of(m, dff);
+            x = linalg.solveSpd(m, dff, rhs, lowRank ? n : d);
         } catch (Cholesky.NotPositiveDefiniteException e) {
             throw new Cholesky.NotPositiveDefiniteException("AlphaEdit: P (K Kᵀ + K_p K_pᵀ) P + α I (α = " + alpha
                     + ") is singular to working precision (" + e.getMessage() + "); L2 (α) must be > 0",
                     e.pivot());
         }
-        if (n < Math.min(d, dff)) {
-            // X = M⁻¹ P K Rᵀ, so ΔW = Xᵀ = R (M⁻¹ P K)ᵀ: rank n factors left = R, right = M⁻¹ P K
-            return LeastSquares.Update.lowRank(d, dff, n, residuals.clone(), chol.solve(pk, n));
+        if (lowRank) {
+            return LeastSquares.Update.lowRank(d, dff, n, residuals.clone(), x);
         }
-        double[] rhs = Blas.mulTransB(pk, dff, n, residuals, d);  // P K Rᵀ, [d_ff, d]
-        double[] x = chol.solve(rhs, d);
         return LeastSquares.Update.dense(d, dff, Blas.transpose(x, dff, d));
     }
 
