@@ -143,6 +143,21 @@ public final class EditLedger implements AutoCloseable {
     }
 
     /**
+     * Returns the shared ledger of {@code model} (by its name) in the PostgreSQL database {@code db}, created when
+     * absent, after migrating the database's schema and replaying every acknowledged edit onto the freshly loaded
+     * model. Other processes may open the same ledger: follow their changes with {@link #awaitChange} and
+     * {@link #catchUp}.
+     *
+     * @throws LedgerUnavailableException when the database does not answer (the message names the URL without the
+     *                                    password)
+     * @throws LedgerException            when its schema is newer than this build knows, or the ledger was written
+     *                                    for another base model (the message names both hashes)
+     */
+    public static EditLedger open(LedgerDatabase db, EditableModel model) {
+        return open(PostgresLedgerStore.connect(db, model.name()), model);
+    }
+
+    /**
      * Returns the ledger kept in {@code store} for {@code model} (created when absent), after replaying every
      * acknowledged edit onto the freshly loaded model; the ledger owns the store from now on (closing it closes the
      * store, also when opening fails). Throws as {@link #open(Path, EditableModel)}.
@@ -228,6 +243,11 @@ public final class EditLedger implements AutoCloseable {
     /** Returns where the ledger lives: its directory, or its database's URL without the password. */
     public String location() {
         return store.location();
+    }
+
+    /** Returns true when other processes share this ledger (a database): then follow it with {@link #awaitChange}. */
+    public boolean shared() {
+        return store.shared();
     }
 
     /** Returns what opening the ledger found and did. */

@@ -33,6 +33,11 @@ public interface LedgerStore extends AutoCloseable {
     /** Returns where the ledger lives, for messages (a directory, or a database URL without its password). */
     String location();
 
+    /** Returns true when other processes may append to the same ledger (then {@link #awaitChange} tells of it). */
+    default boolean shared() {
+        return false;
+    }
+
     /** Returns the directory the ledger is kept in, or null when the store is not a directory. */
     default Path directory() {
         return null;
