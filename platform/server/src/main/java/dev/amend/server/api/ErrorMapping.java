@@ -80,6 +80,17 @@ public class ErrorMapping {
                 e.getMessage());
     }
 
+    /**
+     * Returns 503 when the shared ledger cannot take a change now: its database does not answer, or another replica
+     * held the writer right too long. Nothing was changed; generation goes on; retrying later may succeed.
+     */
+    @ServerExceptionMapper
+    public Response unavailable(dev.amend.runtime.ledger.LedgerUnavailableException e) {
+        LOG.warn(e.getMessage());
+        return Response.status(503).type(MediaType.APPLICATION_JSON).header("Retry-After", "5")
+                .entity(new ErrorBody("ledger_unavailable", e.getMessage())).build();
+    }
+
     /** Returns 409 for cancelled work. */
     @ServerExceptionMapper
     public Response cancelled(CancellationException e) {

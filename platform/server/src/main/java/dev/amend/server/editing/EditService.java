@@ -5,7 +5,9 @@ import dev.amend.runtime.editing.EditLimits;
 import dev.amend.runtime.editing.EditSession;
 import dev.amend.runtime.editing.EditTrial;
 import dev.amend.runtime.io.AmendDirs;
+import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.LedgerWriter;
 import dev.amend.runtime.ledger.RollbackResult;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.plugins.EditorLease;
@@ -148,8 +150,11 @@ public class EditService {
                     throw new CancellationException("the edit was cancelled before it started");
                 }
                 HostedModel model = prepared.model();
-                return model.isolated() ? run(prepared, progress, cancelled)
-                        : model.write(() -> run(prepared, progress, cancelled));
+                try (LedgerWriter.Hold writer = model.holdWriter()) {
+                    catchUp(model);
+                    return model.isolated() ? run(prepared, progress, cancelled)
+                            : model.write(() -> run(prepared, progress, cancelled));
+                }
             }, editThread);
         } catch (RuntimeException e) {
             prepared.close();
@@ -206,10 +211,13 @@ public class EditService {
             entry(model, id);
         }
         return await(editThread.submit(() -> {
-            Set<String> touched = weights(m.read(() -> m.ledger().history()));
-            RollbackResult r = m.write(() -> m.ledger().rollback(ids));
-            m.syncWorking(touched);
-            return new RollbackOutcome(r, m.weightsHash());
+            try (LedgerWriter.Hold writer = m.holdWriter()) {
+                catchUp(m);
+                Set<String> touched = weights(m.read(() -> m.ledger().history()));
+                RollbackResult r = m.write(() -> m.ledger().rollback(ids));
+                m.syncWorking(touched);
+                return new RollbackOutcome(r, m.weightsHash());
+            }
         }));
     }
 
@@ -233,10 +241,26 @@ public class EditService {
             throw new InvalidRequestException("the patch is empty: send the bytes of an exported patch file");
         }
         return await(editThread.submit(() -> {
-            List<LedgerEntry> added = m.write(() -> m.ledger().importPatch(new ByteArrayInputStream(patch)));
-            m.syncWorking(weights(added.stream().map(LedgerEntry::edit).toList()));
-            return added;
+            try (LedgerWriter.Hold writer = m.holdWriter()) {
+                catchUp(m);
+                List<LedgerEntry> added = m.write(() -> m.ledger().importPatch(new ByteArrayInputStream(patch)));
+                m.syncWorking(weights(added.stream().map(LedgerEntry::edit).toList()));
+                return added;
+            }
         }));
+    }
+
+    /**
+     * Brings {@code model} to the shared history (other replicas' edits and rollbacks) before a change, holding the
+     * writer right, and its working copy with it; nothing for a file ledger. Runs on the edit thread.
+     */
+    private static void catchUp(HostedModel model) {
+        EditLedger.CatchUp c = model.catchUp();
+        if (!c.isEmpty()) {
+            LOG.infof("model %s: applied %d edit(s) and %d rollback(s) of other replicas before this change",
+                    model.name(), c.added().size(), c.rolledBack().size());
+        }
+        model.syncStaleWorking();
     }
 
     private static Set<String> weights(List<Edit> edits) {

@@ -39,7 +39,7 @@ public final class EditJob {
      * @param total      units in the stage
      * @param outcome    the edit when succeeded, else null
      * @param error      the reason when failed or cancelled, else null
-     * @param errorKind  {@code invalid_request}, {@code cancelled} or {@code internal} when failed, else null
+     * @param errorKind  {@code invalid_request}, {@code cancelled}, {@code ledger_unavailable} or {@code internal} when failed, else null
      * @param createdAt  when it was submitted
      * @param finishedAt when it ended, else null
      */

@@ -55,6 +55,8 @@ public class EditJobs {
                 job.failed(EditJob.State.CANCELLED, "cancelled", t.getMessage() + "; the model is unchanged");
             } else if (t instanceof InvalidRequestException) {
                 job.failed(EditJob.State.FAILED, "invalid_request", t.getMessage());
+            } else if (t instanceof dev.amend.runtime.ledger.LedgerUnavailableException) {
+                job.failed(EditJob.State.FAILED, "ledger_unavailable", t.getMessage());
             } else {
                 LOG.errorf(t, "edit job %s failed", job.id());
                 job.failed(EditJob.State.FAILED, "internal", String.valueOf(t.getMessage()));
