@@ -1,0 +1,178 @@
+package dev.amend.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.amend.runtime.ledger.PostgresCluster;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three packaged hosts on one PostgreSQL database, as replicas of the demo model behind one Service: an edit through
+ * one answers the same on the others within 1 s, rollbacks propagate, concurrent edits are all kept in one order, a
+ * replica killed with SIGKILL during a stream of edits converges after its restart, and with the database stopped
+ * changes answer 503 while generation goes on. A database that does not answer stops a host from starting.
+ */
+class ReplicasHostTest {
+    private static final String AUTH = "Bearer " + HostProcess.TOKEN;
+
+    @TempDir
+    static Path work;
+
+    private static PostgresCluster cluster;
+    private static final List<HostProcess> hosts = new ArrayList<>();
+
+    @BeforeAll
+    static void startDatabaseAndHosts() throws Exception {
+        cluster = PostgresCluster.startOrSkip();
+        for (String name : List.of("a", "b", "c")) {
+            hosts.add(replica(name));
+        }
+    }
+
+    @AfterAll
+    static void stopAll() throws Exception {
+        hosts.forEach(HostProcess::close);
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Returns a started host on the shared database, with its own data directory (plugins, caches). */
+    static HostProcess replica(String name) {
+        Path data = work.resolve(name);
+        int port = HostProcess.freePort();
+        List<String> cmd = HostProcess.command(port, data, "-Damend.ledger.url=" + cluster.url("amend"),
+                "-Damend.ledger.user=" + PostgresCluster.USER);
+        return HostProcess.start(cmd, Map.of("AMEND_AUTH_TOKEN", HostProcess.TOKEN, "AMEND_LEDGER_PASSWORD",
+                PostgresCluster.PASSWORD), port, work.resolve(name + "-host.log"));
+    }
+
+    static RequestSpecification at(HostProcess host) {
+        return RestAssured.given().baseUri("http://localhost").port(host.port());
+    }
+
+    static String hash(HostProcess host) {
+        return at(host).get("/api/v1/models/demo").then().statusCode(200).extract().path("weightsHash");
+    }
+
+    static List<String> ids(HostProcess host) {
+        return at(host).get("/api/v1/models/demo/edits").then().statusCode(200).extract().path("id");
+    }
+
+    static Response edit(HostProcess host, String subject, String target) {
+        return at(host).header("Authorization", AUTH).contentType(ContentType.JSON)
+                .body(Map.of("method", "rome", "hparams", Map.of("v_num_grad_steps", 2), "evaluators", List.of(),
+                        "requests", List.of(Map.of("prompt", "The capital of {} is", "subject", subject,
+                                "target", target))))
+                .post("/api/v1/models/demo/edits");
+    }
+
+    static String generate(HostProcess host) {
+        return at(host).contentType(ContentType.JSON).body(Map.of("prompt", "The capital of Italy is",
+                "maxNewTokens", 4)).post("/api/v1/models/demo/generate").then().statusCode(200).extract().path("text");
+    }
+
+    /** Returns the milliseconds until every host's weights hash equals {@code host}'s, failing after {@code limit}. */
+    static long converge(HostProcess host, Duration limit) throws InterruptedException {
+        long t0 = System.nanoTime();
+        String expected = hash(host);
+        List<String> order = ids(host);
+        Supplier<Boolean> same = () -> hosts.stream().allMatch(h -> expected.equals(hash(h)) && order.equals(ids(h)));
+        while (!same.get()) {
+            if (System.nanoTime() - t0 > limit.toNanos()) {
+                throw new AssertionError("the replicas did not converge within " + limit + ": "
+                        + hosts.stream().map(ReplicasHostTest::hash).toList() + " vs " + expected);
+            }
+            Thread.sleep(20);
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    @Test
+    void replicasShareOneHistory() throws Exception {
+        HostProcess a = hosts.get(0);
+        HostProcess b = hosts.get(1);
+        HostProcess c = hosts.get(2);
+
+        // an edit through A answers the same on B and C within 1 s
+        String first = edit(a, "Italy", "Madrid").then().statusCode(201).extract().path("id");
+        long ms = converge(a, Duration.ofSeconds(1));
+        System.out.println("replicas: an edit through A reached B and C after " + ms + " ms");
+        assertEquals(generate(a), generate(b));
+        assertEquals(generate(a), generate(c));
+
+        // a rollback through C propagates
+        at(c).header("Authorization", AUTH).delete("/api/v1/models/demo/edits/" + first).then().statusCode(200);
+        converge(c, Duration.ofSeconds(1));
+        assertFalse(ids(a).contains(first));
+
+        // two concurrent edits through A and B are both kept, in one order
+        CompletableFuture<Response> onA = CompletableFuture.supplyAsync(() -> edit(a, "Spain", "Oslo"));
+        CompletableFuture<Response> onB = CompletableFuture.supplyAsync(() -> edit(b, "Norway", "Lima"));
+        String fromA = onA.get().then().statusCode(201).extract().path("id");
+        String fromB = onB.get().then().statusCode(201).extract().path("id");
+        converge(a, Duration.ofSeconds(2));
+        assertTrue(ids(c).containsAll(List.of(fromA, fromB)), ids(c).toString());
+
+        // kill -9 of B during a stream of edits on A; B restarts and converges
+        List<String> acknowledged = new ArrayList<>();
+        CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
+            for (String subject : List.of("Peru", "Egypt", "Japan", "France")) {
+                acknowledged.add(edit(a, subject, "Berlin").then().statusCode(201).extract().path("id"));
+            }
+        });
+        Thread.sleep(1500);
+        b.kill();
+        stream.get();
+        hosts.set(1, replica("b"));
+        converge(a, Duration.ofSeconds(2));
+        assertTrue(ids(hosts.get(1)).containsAll(acknowledged), "no acknowledged edit is lost");
+
+        // with the database stopped, changes answer 503 and generation goes on; after it, changes resume
+        String before = hash(a);
+        cluster.stop();
+        try {
+            Response refused = edit(a, "Chile", "Rome");
+            assertEquals(503, refused.statusCode(), refused.asString());
+            assertEquals("ledger_unavailable", refused.path("error"));
+            at(c).header("Authorization", AUTH).delete("/api/v1/models/demo/edits/" + fromA).then().statusCode(503);
+            generate(a);
+            generate(c);
+            assertEquals(before, hash(a));
+        } finally {
+            cluster.start();
+        }
+        edit(a, "Chile", "Rome").then().statusCode(201);
+        converge(a, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aDatabaseThatDoesNotAnswerStopsTheHostNamingTheUrlWithoutThePassword() {
+        int closed = HostProcess.freePort();
+        String url = "jdbc:postgresql://127.0.0.1:" + closed + "/amend";
+        Path data = work.resolve("refused");
+        int port = HostProcess.freePort();
+        List<String> cmd = HostProcess.command(port, data, "-Damend.ledger.url=" + url + "?password=hunter2");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> HostProcess.start(cmd,
+                Map.of("AMEND_AUTH_TOKEN", HostProcess.TOKEN), port, work.resolve("refused-host.log")));
+        assertTrue(e.getMessage().contains("exited"), e.getMessage());
+        assertTrue(e.getMessage().contains(url), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+}
