@@ -68,6 +68,14 @@ public record LedgerDatabase(String url, String user, String password, int conne
      * without the password when the database does not answer or refuses the login.
      */
     public Connection connect() {
+        return connect(0);
+    }
+
+    /**
+     * Returns a new connection as {@link #connect()} does, on which a read waits at most {@code socketSeconds} for the
+     * database (0: no limit), so a database that stops answering without closing the connection fails the call.
+     */
+    public Connection connect(int socketSeconds) {
         Properties p = new Properties();
         if (user != null) {
             p.setProperty("user", user);
@@ -78,6 +86,7 @@ public record LedgerDatabase(String url, String user, String password, int conne
         p.setProperty("connectTimeout", String.valueOf(connectSeconds));
         p.setProperty("loginTimeout", String.valueOf(connectSeconds));
         p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("socketTimeout", String.valueOf(socketSeconds));
         p.setProperty("ApplicationName", "amend");
         try {
             return DriverManager.getConnection(url, p);

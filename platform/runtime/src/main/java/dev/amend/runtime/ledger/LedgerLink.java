@@ -13,13 +13,18 @@ final class LedgerLink implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LedgerLink.class.getName());
 
     private final LedgerDatabase db;
+    private final int socketSeconds;
     private Connection conn;
     private boolean locked;
 
-    /** Connects at once; throws {@link LedgerUnavailableException} when the database does not answer. */
-    LedgerLink(LedgerDatabase db) {
+    /**
+     * Connects at once (reads wait at most {@code socketSeconds} for the database, 0: no limit); throws
+     * {@link LedgerUnavailableException} when the database does not answer.
+     */
+    LedgerLink(LedgerDatabase db, int socketSeconds) {
         this.db = db;
-        this.conn = db.connect();
+        this.socketSeconds = socketSeconds;
+        this.conn = db.connect(socketSeconds);
     }
 
     /**
@@ -38,7 +43,7 @@ final class LedgerLink implements AutoCloseable {
                     + " recorded: try again");
         }
         close();
-        conn = db.connect();
+        conn = db.connect(socketSeconds);
         LOG.log(Level.INFO, "ledger database {0}: reconnected", db.location());
         return conn;
     }

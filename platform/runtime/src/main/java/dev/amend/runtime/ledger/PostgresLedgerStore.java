@@ -30,6 +30,11 @@ import java.util.Set;
 public final class PostgresLedgerStore implements LedgerStore {
     /** The first key of the ledgers' advisory locks ("AMND"). */
     static final int LOCK_CLASS = 0x414D4E44;
+    /**
+     * How long a read of the journal or of deltas waits for the database: the host applies other replicas' changes
+     * under its model's write lock, so a database that stops answering must not hold generation up for longer.
+     */
+    static final int READ_TIMEOUT_SECONDS = 30;
 
     private static final System.Logger LOG = System.getLogger(PostgresLedgerStore.class.getName());
 
@@ -51,7 +56,7 @@ public final class PostgresLedgerStore implements LedgerStore {
      * @throws LedgerException            when its schema is newer than this build knows
      */
     public static PostgresLedgerStore connect(LedgerDatabase db, String ledger) {
-        LedgerLink reads = new LedgerLink(db);
+        LedgerLink reads = new LedgerLink(db, READ_TIMEOUT_SECONDS);
         try {
             LedgerSchema.migrate(db);
         } catch (RuntimeException e) {
@@ -66,7 +71,8 @@ public final class PostgresLedgerStore implements LedgerStore {
         this.ledger = ledger;
         this.lockKey = lockKey(ledger);
         this.reads = reads;
-        this.writes = new LedgerLink(db);
+        // no read limit here: taking the writer lock may wait as long as the caller allows
+        this.writes = new LedgerLink(db, 0);
     }
 
     /** Returns the database URL without the password and the ledger's name. */

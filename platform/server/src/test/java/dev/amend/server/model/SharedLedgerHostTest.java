@@ -1,4 +1,4 @@
-package dev.amend.server.shared;
+package dev.amend.server.model;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -10,17 +10,12 @@ import ai.djl.Device;
 import dev.amend.demo.DemoModel;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
-import dev.amend.spi.edit.Edit;
-import dev.amend.spi.edit.EditRequest;
-import dev.amend.spi.edit.WeightDelta;
-import dev.amend.spi.model.EditPoint;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +29,7 @@ import org.junit.jupiter.api.condition.EnabledIf;
  */
 @QuarkusTest
 @WithTestResource(SharedLedgerDatabase.class)
-@EnabledIf(value = "dev.amend.server.shared.SharedLedgerDatabase#available",
+@EnabledIf(value = "dev.amend.server.model.SharedLedgerDatabase#available",
         disabledReason = "PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: install postgresql")
 class SharedLedgerHostTest {
     static final String TOKEN = "Bearer test-token";
@@ -70,22 +65,6 @@ class SharedLedgerHostTest {
         return condition.getAsBoolean();
     }
 
-    static Edit handMade(Transformer m, int seed) {
-        EditPoint p = m.architecture().editPoint(1);
-        Random r = new Random(seed);
-        float[] u = new float[p.outFeatures()];
-        float[] v = new float[p.inFeatures()];
-        for (int i = 0; i < u.length; i++) {
-            u[i] = (float) (0.02 * r.nextGaussian());
-        }
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (0.02 * r.nextGaussian());
-        }
-        return new Edit("rome", "test", List.of(EditRequest.of("The capital of {} is", "France", " Rome")), Map.of(),
-                List.of("{}"), List.of(new WeightDelta.LowRank(p.weight(), p.outFeatures(), p.inFeatures(), 1, u, v)),
-                Map.of());
-    }
-
     @Test
     void editsAndRollbacksGoBothWaysWithinASecond() throws Exception {
         given().get("/api/v1/models/demo").then().statusCode(200).body("ledger", containsString("shared ("));
@@ -100,7 +79,8 @@ class SharedLedgerHostTest {
         assertEquals(hostHash(), replicaModel.weightsHash(), "equal weights on both replicas");
 
         // an edit through the other replica reaches the host within 1 s
-        String replicaEdit = replica.record(handMade(replicaModel, 1), Map.of()).id();
+        String replicaEdit = replica.record(HostedModelTest.edit(replicaModel.architecture().editPoint(1), 0),
+                Map.of()).id();
         long t0 = System.nanoTime();
         String expected = replicaModel.weightsHash();
         assertTrue(within(Duration.ofSeconds(1), () -> expected.equals(hostHash())),

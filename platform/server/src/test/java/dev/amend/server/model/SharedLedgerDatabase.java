@@ -1,4 +1,4 @@
-package dev.amend.server.shared;
+package dev.amend.server.model;
 
 import dev.amend.runtime.ledger.LedgerDatabase;
 import dev.amend.runtime.ledger.PostgresCluster;
