@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three packaged hosts on one PostgreSQL database, as replicas of the demo model behind one Service: an edit through
  * one answers the same on the others within 1 s, rollbacks propagate, concurrent edits are all kept in one order, a
  * replica killed with SIGKILL during a stream of edits converges after its restart, and with the database stopped
- * changes answer 503 while generation goes on. A database that does not answer stops a host from starting.
+ * changes answer 503 while generation goes on, a plugin uploaded through one replica is usable on the others. A
+ * database that does not answer stops a host from starting.
  */
 class ReplicasHostTest {
     private static final String AUTH = "Bearer " + HostProcess.TOKEN;
@@ -182,5 +183,33 @@ class ReplicasHostTest {
         assertTrue(e.getMessage().contains("exited"), e.getMessage());
         assertTrue(e.getMessage().contains(url), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    @Test
+    void aPluginUploadedThroughABecomesUsableOnBAndC() throws Exception {
+        byte[] jar = java.nio.file.Files.readAllBytes(PluginHotSwapTest.V1);
+        at(hosts.get(0)).header("Authorization", AUTH).contentType("application/octet-stream").body(jar)
+                .post("/api/v1/plugins?file=" + PluginHotSwapTest.JAR).then().statusCode(201);
+        long t0 = System.nanoTime();
+        for (HostProcess h : hosts) {
+            while (!at(h).get("/api/v1/methods").asString().contains(PluginHotSwapTest.METHOD)) {
+                if (System.nanoTime() - t0 > Duration.ofSeconds(90).toNanos()) {
+                    throw new AssertionError("the plugin did not reach the replica on port " + h.port());
+                }
+                Thread.sleep(100);
+            }
+        }
+        System.out.println("replicas: a plugin uploaded through A was usable on B and C after "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        at(hosts.get(2)).header("Authorization", AUTH).delete("/api/v1/plugins/" + PluginHotSwapTest.JAR).then()
+                .statusCode(200);
+        for (HostProcess h : hosts) {
+            while (at(h).get("/api/v1/methods").asString().contains(PluginHotSwapTest.METHOD)) {
+                if (System.nanoTime() - t0 > Duration.ofSeconds(120).toNanos()) {
+                    throw new AssertionError("the delete did not reach the replica on port " + h.port());
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 }

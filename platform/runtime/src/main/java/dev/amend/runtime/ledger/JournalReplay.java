@@ -96,7 +96,8 @@ final class JournalReplay {
             throw new LedgerException("edit ledger " + where + " was written for base model \""
                     + str(header, "model") + "\" with weights hash " + hash + ", but model \"" + model.name()
                     + "\" has hash " + model.baseHash() + ": its edits cannot be replayed onto other weights."
-                    + " Load the model the ledger belongs to, or use another data directory");
+                    + " Load the model the ledger belongs to, or use another data directory (or database, or model"
+                    + " name)");
         }
     }
 

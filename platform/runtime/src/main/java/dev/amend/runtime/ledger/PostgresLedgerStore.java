@@ -43,7 +43,7 @@ public final class PostgresLedgerStore implements LedgerStore {
     private final int lockKey;
     /** Reads (open, journal, deltas); guarded by this store's monitor. */
     private final LedgerLink reads;
-    /** The writer lock and appends, on a connection of their own so reads never wait for the lock; guarded by itself. */
+    /** The writer lock and appends, on a connection of their own (reads never wait for the lock); guarded by itself. */
     private final LedgerLink writes;
     private LedgerNotifications notifications;
 
@@ -101,7 +101,8 @@ public final class PostgresLedgerStore implements LedgerStore {
                 created = s.executeUpdate() == 1;
             }
             List<JsonObject> records = new ArrayList<>();
-            try (PreparedStatement s = reads.connection().prepareStatement("SELECT header FROM amend_ledger WHERE model = ?")) {
+            try (PreparedStatement s = reads.connection().prepareStatement("SELECT header FROM amend_ledger"
+                    + " WHERE model = ?")) {
                 s.setString(1, ledger);
                 try (ResultSet r = s.executeQuery()) {
                     r.next();
@@ -117,8 +118,8 @@ public final class PostgresLedgerStore implements LedgerStore {
     @Override
     public synchronized byte[] readDeltas(String file, String id) {
         return sql("read the deltas of edit " + id, () -> {
-            try (PreparedStatement s = reads.connection().prepareStatement("SELECT bytes FROM amend_deltas WHERE model = ?"
-                    + " AND file = ?")) {
+            try (PreparedStatement s = reads.connection().prepareStatement("SELECT bytes FROM amend_deltas"
+                    + " WHERE model = ? AND file = ?")) {
                 s.setString(1, ledger);
                 s.setString(2, file);
                 try (ResultSet r = s.executeQuery()) {

@@ -17,9 +17,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -57,20 +57,8 @@ public class HostedModels {
     @ConfigProperty(name = "amend.data-dir")
     Path dataDir;
 
-    @ConfigProperty(name = "amend.ledger.url")
-    Optional<String> ledgerUrl;
-
-    @ConfigProperty(name = "amend.ledger.user")
-    Optional<String> ledgerUser;
-
-    @ConfigProperty(name = "amend.ledger.password")
-    Optional<String> ledgerPassword;
-
-    @ConfigProperty(name = "amend.ledger.password-file")
-    Optional<Path> ledgerPasswordFile;
-
-    @ConfigProperty(name = "amend.ledger.writer-wait", defaultValue = "5m")
-    Duration writerWait;
+    @Inject
+    LedgerSettings ledgerSettings;
 
     private final Map<String, HostedModel> models = new LinkedHashMap<>();
     private final List<LedgerFollower> followers = new ArrayList<>();
@@ -106,7 +94,7 @@ public class HostedModels {
         ready = true;
         LOG.infof("serving %s (edits %s; ledger %s)", models.keySet(),
                 isolate ? "computed on a separate copy of the weights" : "computed under the write lock",
-                ledgerUrl.isPresent() ? "shared in " + LedgerDatabase.redact(ledgerUrl.get()) : "in " + dataDir);
+                ledgerSettings.database().map(d -> "shared in " + d.location()).orElse("in " + dataDir));
     }
 
     /**
@@ -139,7 +127,7 @@ public class HostedModels {
 
     private void add(String name, String source, Transformer serving, Transformer working, TextCorpus corpus) {
         HostedModel m = new HostedModel(name, source, serving, working, openLedger(name, serving), corpus,
-                writerWait);
+                ledgerSettings.writerWait());
         models.put(name, m);
         if (m.ledger().shared()) {
             followers.add(new LedgerFollower(m));
@@ -158,7 +146,8 @@ public class HostedModels {
     private EditLedger openLedger(String name, Transformer serving) {
         EditLedger ledger;
         try {
-            ledger = ledgerUrl.isPresent() ? EditLedger.open(sharedDatabase(), serving)
+            Optional<LedgerDatabase> shared = ledgerSettings.database();
+            ledger = shared.isPresent() ? EditLedger.open(shared.get(), serving)
                     : EditLedger.open(dataDirectory(), serving);
         } catch (LedgerException e) {
             throw new IllegalStateException("model " + name + ": its edit ledger cannot be opened, so the host does not"
@@ -185,12 +174,6 @@ public class HostedModels {
                     + ": set amend.data-dir (./amend serve --data-dir DIR) to a writable folder", e);
         }
         return dataDir;
-    }
-
-    /** Returns the database of {@code amend.ledger.url} with its user and password (or password file). */
-    private LedgerDatabase sharedDatabase() {
-        return LedgerDatabase.of(ledgerUrl.get(), ledgerUser.orElse(null), ledgerPassword.orElse(null),
-                ledgerPasswordFile.orElse(null));
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -10,10 +10,18 @@ import ai.djl.Device;
 import dev.amend.demo.DemoModel;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.runtime.plugins.PluginJars;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -133,5 +141,32 @@ class SharedLedgerHostTest {
                 return false;
             }
         }), "the replica caught up after the outage");
+    }
+
+    @Test
+    void aPluginJarUploadedThroughAnotherReplicaIsLoadedHereAndADeleteReachesIt() throws Exception {
+        Path jar = PluginJars.builder().editor("sharedjar", "shared-editor", "1")
+                .writeTo(Files.createTempDirectory("amend-shared-jar").resolve("shared-editor.jar"));
+        byte[] bytes = Files.readAllBytes(jar);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        // what another replica's upload leaves in the database
+        try (Connection c = SharedLedgerDatabase.database().connect();
+             PreparedStatement s = c.prepareStatement("INSERT INTO amend_plugins (file, bytes, sha256) VALUES (?, ?, ?)")) {
+            s.setString(1, "shared-editor.jar");
+            s.setBytes(2, bytes);
+            s.setString(3, sha);
+            s.executeUpdate();
+            c.createStatement().execute("SELECT pg_notify('amend_plugins', 'shared-editor.jar')");
+        }
+        assertTrue(within(Duration.ofSeconds(90), () -> given().get("/api/v1/methods").asString()
+                .contains("shared-editor")), "the jar was checked and hot-loaded here");
+        given().get("/api/v1/plugins").then().statusCode(200)
+                .body("plugins.find { it.file == 'shared-editor.jar' }.sha256", equalTo(sha));
+        given().header("Authorization", TOKEN).delete("/api/v1/plugins/shared-editor.jar").then().statusCode(200);
+        try (Connection c = SharedLedgerDatabase.database().connect();
+             ResultSet r = c.createStatement().executeQuery("SELECT count(*) FROM amend_plugins")) {
+            r.next();
+            assertEquals(0, r.getInt(1), "the delete reached the other replicas' source");
+        }
     }
 }
