@@ -180,11 +180,24 @@ public final class DeltaOptimizer {
 
     /** Runs the optimisation of {@code problem} on {@code model} (reusing the lower layers). */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings) {
-        return optimise(model, problem, settings, true);
+        return optimise(model, problem, settings, true, () -> { });
+    }
+
+    /**
+     * Runs the optimisation of {@code problem} on {@code model} (reusing the lower layers), calling {@code beforeStep}
+     * before every step: an edit passes its context's {@code checkCancelled}, so a cancelled edit stops within a step.
+     */
+    public static Outcome optimise(EditableModel model, Problem problem, Settings settings, Runnable beforeStep) {
+        return optimise(model, problem, settings, true, beforeStep);
     }
 
     /** Runs the optimisation; {@code reuseLowerLayers} false reruns the whole model at every step (for benchmarks). */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers) {
+        return optimise(model, problem, settings, reuseLowerLayers, () -> { });
+    }
+
+    private static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers,
+                                    Runnable beforeStep) {
         long start = System.nanoTime();
         int lossLayer = ValueLoss.lossLayer(model, problem, settings);
         try (NDManager nd = model.manager().newSubManager()) {
@@ -197,6 +210,7 @@ public final class DeltaOptimizer {
             boolean nonFinite = false;
             int step = 0;
             for (; step < settings.steps(); step++) {
+                beforeStep.run();
                 boolean last = step == settings.steps() - 1;       // as in ROME, the last iteration only measures
                 ValueLoss.Evaluation e = loss.evaluate(delta, !last);
                 if (!Double.isFinite(e.total())) {
