@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Three packaged hosts on one PostgreSQL database, as replicas of the demo model behind one Service: an edit through
  * one answers the same on the others within 1 s, rollbacks propagate, concurrent edits are all kept in one order, a
  * replica killed with SIGKILL during a stream of edits converges after its restart, and with the database stopped
- * changes answer 503 while generation goes on, a plugin uploaded through one replica is usable on the others. A
- * database that does not answer stops a host from starting.
+ * changes answer 503 while generation goes on, a plugin uploaded through one replica is usable on the others, an
+ * edit job reads the same through every replica and fails (never applied) when its replica dies. A database that
+ * does not answer stops a host from starting.
  */
 class ReplicasHostTest {
     private static final String AUTH = "Bearer " + HostProcess.TOKEN;
@@ -169,6 +170,65 @@ class ReplicasHostTest {
         }
         edit(a, "Chile", "Rome").then().statusCode(201);
         converge(a, Duration.ofSeconds(5));
+    }
+
+    /** Returns the job's answer through {@code host} once it is in {@code state}, failing after 60 s. */
+    static Response jobIn(HostProcess host, String id, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Response r = at(host).header("Authorization", AUTH).get("/api/v1/jobs/" + id);
+        while (!state.equals(r.path("state"))) {
+            assertTrue(System.nanoTime() < deadline, "job " + id + " is " + state + ": " + r.asString());
+            Thread.sleep(50);
+            r = at(host).header("Authorization", AUTH).get("/api/v1/jobs/" + id);
+        }
+        return r;
+    }
+
+    @Test
+    void editJobsAreReadableEverywhereAndFailWhenTheirReplicaDies() throws Exception {
+        HostProcess a = hosts.get(0);
+        HostProcess c = hosts.get(2);
+        // a job accepted by A, done, reads as succeeded through C with its edit
+        Map<String, Object> quick = new java.util.HashMap<>(GracefulShutdownTest.edit("Greece", " Quito", 2));
+        quick.put("model", "demo");
+        String done = at(a).header("Authorization", AUTH).contentType(ContentType.JSON).body(quick)
+                .post("/api/v1/jobs").then().statusCode(202).extract().path("id");
+        jobIn(a, done, "succeeded");
+        Response onC = jobIn(c, done, "succeeded");
+        String edit = onC.path("result.id");
+        assertTrue(ids(c).contains(edit), edit + " in " + ids(c));
+
+        // a slow job accepted by B; a retry with its key through A finds it; B dies: the job fails, nothing applied
+        List<String> before = ids(a);
+        Map<String, Object> slow = new java.util.HashMap<>(GracefulShutdownTest.edit("Kenya", " Oslo", 1000));
+        slow.put("model", "demo");
+        Supplier<Response> submit = () -> at(hosts.get(1)).header("Authorization", AUTH)
+                .header("Idempotency-Key", "slow-kenya").contentType(ContentType.JSON).body(slow).post("/api/v1/jobs");
+        String id = submit.get().then().statusCode(202).extract().path("id");
+        String retried = at(a).header("Authorization", AUTH).header("Idempotency-Key", "slow-kenya")
+                .contentType(ContentType.JSON).body(slow).post("/api/v1/jobs").then().statusCode(202)
+                .extract().path("id");
+        assertEquals(id, retried, "an idempotent retry through another replica finds the job");
+        jobIn(a, id, "running");
+        hosts.get(1).kill();
+        Response failed = jobIn(a, id, "failed");
+        assertEquals("replica_stopped", failed.path("errorKind"), failed.asString());
+        assertTrue(failed.<String>path("error").matches("replica .+ stopped before finishing this job.*"),
+                failed.asString());
+        assertEquals(before, ids(a));
+        try (java.sql.Connection db = cluster.database("amend").connect();
+             java.sql.PreparedStatement q = db.prepareStatement("SELECT count(*) FROM amend_journal WHERE record"
+                     + " LIKE ?")) {
+            q.setString(1, "%" + id + "%");
+            try (java.sql.ResultSet r = q.executeQuery()) {
+                r.next();
+                assertEquals(0, r.getInt(1), "the ledger has no trace of the failed job's edit");
+            }
+        }
+        jobIn(c, id, "failed");
+        hosts.set(1, replica("b"));
+        converge(a, Duration.ofSeconds(5));
+        jobIn(hosts.get(1), id, "failed");
     }
 
     @Test

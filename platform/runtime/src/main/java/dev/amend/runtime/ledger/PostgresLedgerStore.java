@@ -24,7 +24,8 @@ import java.util.Set;
  * edit is acknowledged only once it committed. One process writes at a time: the writer holds a session advisory
  * lock on its connection and checks it still does inside each append, so a writer whose connection dropped (and with
  * it the lock) fails its append instead of racing another; the records' primary key (ledger, sequence) refuses a
- * second record with the same number in any case. Deltas of rolled-back edits are kept, because a replica that has
+ * second record with the same number in any case. An edit made by an edit job turns the job's row succeeded in the
+ * same transaction ({@link PostgresJobStore#succeedInAppend}). Deltas of rolled-back edits are kept, because a replica that has
  * not read the rollback yet still reads the edit.
  */
 public final class PostgresLedgerStore implements LedgerStore {
@@ -140,9 +141,10 @@ public final class PostgresLedgerStore implements LedgerStore {
     }
 
     /**
-     * Appends the records and deltas in one transaction that also notifies the other processes; throws
-     * {@link LedgerUnavailableException} (nothing appended) when this process does not hold the writer lock any more,
-     * another appended a record with the same sequence number, or the database does not answer.
+     * Appends the records and deltas in one transaction that also notifies the other processes and marks the edit
+     * jobs they name succeeded; throws {@link LedgerUnavailableException} (nothing appended) when this process does
+     * not hold the writer lock any more, another appended a record with the same sequence number, such a job is no
+     * longer open, or the database does not answer.
      */
     @Override
     public void append(List<JsonObject> records, Map<String, byte[]> deltas) {
@@ -181,6 +183,7 @@ public final class PostgresLedgerStore implements LedgerStore {
                         s.executeUpdate();
                     }
                 }
+                PostgresJobStore.succeedInAppend(c, records, location());
                 try (PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, ?)")) {
                     s.setString(1, LedgerNotifications.CHANNEL);
                     s.setString(2, ledger + ":" + last);

@@ -7,6 +7,7 @@ import dev.amend.spi.InvalidRequestException;
 import io.smallrye.mutiny.Multi;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -88,13 +89,14 @@ final class JobTable<T> {
 
     /** Returns job {@code id}, or throws {@link NotFoundException}. */
     Job<T> get(String id) {
+        return find(id).orElseThrow(() -> new NotFoundException("no " + kind + " \"" + id + "\" on this host ("
+                + kind + "s are kept in memory, the last " + keep + ")"));
+    }
+
+    /** Returns job {@code id} when the table keeps it. */
+    Optional<Job<T>> find(String id) {
         synchronized (jobs) {
-            Job<T> j = jobs.get(id);
-            if (j == null) {
-                throw new NotFoundException("no " + kind + " \"" + id + "\" on this host (" + kind + "s are kept in"
-                        + " memory, the last " + keep + ")");
-            }
-            return j;
+            return Optional.ofNullable(jobs.get(id));
         }
     }
 
