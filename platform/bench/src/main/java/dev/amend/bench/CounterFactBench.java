@@ -103,9 +103,13 @@ public final class CounterFactBench {
     private CounterFactBench() {
     }
 
+    /** The evaluators {@code bench counterfact} reports: the pipeline's defaults and {@code generation-match}. */
+    public static final List<String> BENCH_EVALUATORS = java.util.stream.Stream.concat(
+            EditSession.DEFAULT_EVALUATORS.stream(), java.util.stream.Stream.of("generation-match")).toList();
+
     /**
-     * Returns the evaluators the benchmark reports, the pipeline's defaults ({@link EditSession#DEFAULT_EVALUATORS}:
-     * CounterFact probability, exact match, EasyEdit token accuracy) from the class path.
+     * Returns the pipeline's default evaluators ({@link EditSession#DEFAULT_EVALUATORS}: CounterFact probability,
+     * exact match, EasyEdit token accuracy) from the class path, as the editors' tests score with them.
      */
     public static List<Evaluator> standardEvaluators() {
         return EditorRegistry.classPath().createEvaluators(EditSession.DEFAULT_EVALUATORS);

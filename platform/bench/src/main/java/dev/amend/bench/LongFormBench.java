@@ -34,6 +34,11 @@ import java.util.function.Consumer;
  * items and the mean fraction of target tokens kept). The margin leaves room for the context prefixes
  * base methods such as ROME put before the prompt. The generation budget is min(512, C − P). An optional cap
  * on the target's tokens ({@link Options#maxTargetTokens()}) bounds CPU time the same way (cut, counted).
+ *
+ * <p><b>Short questions.</b> After each edit the bench also asks UnKEBench's sub-questions, and after the last
+ * rewrite of an MQuAKE-CF case its multi-hop questions ({@link ShortAnswers}). The rewrites of one MQuAKE-CF case
+ * accumulate (MQuAKE applies a case's edits together; each is computed with the earlier ones as its history and
+ * scored right after it is applied); every other item is edited alone.
  */
 public final class LongFormBench {
 
@@ -64,12 +69,14 @@ public final class LongFormBench {
      * @param targetTokensKept    fraction of the answer's tokens in the target
      * @param generation          the greedy generation from the question after the edit
      * @param paraphraseGeneration the generation from the paraphrase, or null
-     * @param metrics             metric name → value (paraphrase metrics prefixed {@code para_})
+     * @param metrics             metric name → value (paraphrase metrics prefixed {@code para_}; the short questions'
+     *                            means under {@link ShortAnswers#METRICS})
      * @param secondsEdit         time of computeEdit
+     * @param asked               the short questions asked after the edit, with their generations
      */
     public record ItemResult(LongFormItem item, String status, String reason, String target, double targetTokensKept,
                              String generation, String paraphraseGeneration, Map<String, Double> metrics,
-                             double secondsEdit) {
+                             double secondsEdit, List<ShortAnswers.Asked> asked) {
     }
 
     /**
@@ -105,15 +112,29 @@ public final class LongFormBench {
                              EditContext ctx, Options options, SentenceEmbedder embedder, Consumer<ItemResult> sink) {
         List<ItemResult> results = new ArrayList<>();
         int n = Math.min(options.limit(), items.size());
-        for (int i = 0; i < n; i++) {
-            ctx.checkCancelled();
-            ctx.progress().progress("longform", i, n);
-            EditContext quiet = new EditContext(ctx.seed() + i, dev.amend.spi.ProgressListener.NONE, ctx.cancelled(),
-                    ctx.cacheDir(), ctx.statisticsCorpus(), ctx.history());
-            ItemResult r = runItem(model, editor, items.get(i), quiet, options, embedder);
-            results.add(r);
-            if (sink != null) {
-                sink.accept(r);
+        EditSession session = new EditSession(model, editor, List.of());
+        AppliedEdits held = null;
+        try {
+            for (int i = 0; i < n; i++) {
+                ctx.checkCancelled();
+                ctx.progress().progress("longform", i, n);
+                LongFormItem item = items.get(i);
+                if (held != null && (item.multiHop() == null || item.multiHop().rewrite() == 0)) {
+                    held.close();
+                    held = null;
+                }
+                held = held != null ? held : session.hold(List.of());
+                EditContext quiet = new EditContext(ctx.seed() + i, dev.amend.spi.ProgressListener.NONE,
+                        ctx.cancelled(), ctx.cacheDir(), ctx.statisticsCorpus(), held.edits());
+                ItemResult r = runItem(session, held, item, quiet, options, embedder);
+                results.add(r);
+                if (sink != null) {
+                    sink.accept(r);
+                }
+            }
+        } finally {
+            if (held != null) {
+                held.close();
             }
         }
         ctx.progress().progress("longform", n, n);
@@ -167,14 +188,16 @@ public final class LongFormBench {
                 scored == 0 ? 0 : seconds / scored, List.copyOf(results));
     }
 
-    private static ItemResult runItem(EditableModel model, Editor editor, LongFormItem item, EditContext ctx,
+    /** Edits {@code item} into {@code held} (which keeps the case's earlier rewrites) and scores it. */
+    private static ItemResult runItem(EditSession session, AppliedEdits held, LongFormItem item, EditContext ctx,
                                       Options options, SentenceEmbedder embedder) {
+        EditableModel model = session.model();
         int context = model.architecture().maxContext();
         int promptTokens = model.tokenizer().encode(item.question(), true).length;
         int room = context - promptTokens - options.margin();
         if (room < options.minTargetTokens()) {
             return new ItemResult(item, "skipped", "the question takes " + promptTokens + " of " + context
-                    + " context tokens", null, 0, null, null, Map.of(), 0);
+                    + " context tokens", null, 0, null, null, Map.of(), 0, List.of());
         }
         boolean capped = options.maxTargetTokens() < room;
         room = Math.min(room, options.maxTargetTokens());
@@ -191,7 +214,7 @@ public final class LongFormBench {
             }
             if (k < options.minTargetTokens()) {
                 return new ItemResult(item, "skipped", "no word boundary within the " + room + " target tokens that fit",
-                        null, 0, null, null, Map.of(), 0);
+                        null, 0, null, null, Map.of(), 0, List.of());
             }
             target = tokens.text().substring(0, tokens.offsets()[k]);
             status = "cut";
@@ -201,23 +224,22 @@ public final class LongFormBench {
             kept = (double) k / tokens.size();
         }
         EditRequest request = new EditRequest(item.promptTemplate(), item.subject(), target, paraphrases(item));
-        EditSession session = new EditSession(model, editor, List.of());
         ComputedEdit computed = session.compute(List.of(request), ctx);
-        String generation;
-        String paraGeneration = null;
-        try (AppliedEdits applied = session.apply(computed.edit())) {
-            generation = generate(model, item.question(), options);
-            if (item.paraphrase() != null) {
-                paraGeneration = generate(model, item.paraphrase(), options);
-            }
+        held.apply(computed.edit());
+        String generation = generate(model, item.question(), options);
+        String paraGeneration = item.paraphrase() == null ? null : generate(model, item.paraphrase(), options);
+        List<ShortAnswers.Asked> asked = new ArrayList<>(ShortAnswers.subQuestions(model, item));
+        if (item.multiHop() != null && item.multiHop().last()) {
+            asked.addAll(ShortAnswers.multiHop(model, item.multiHop()));
         }
         String reference = target.strip();
         Map<String, Double> metrics = new LinkedHashMap<>(score(generation, reference, embedder));
         if (paraGeneration != null) {
             score(paraGeneration, reference, embedder).forEach((k, v) -> metrics.put("para_" + k, v));
         }
+        metrics.putAll(ShortAnswers.means(asked));
         return new ItemResult(item, status, reason, target, kept, generation, paraGeneration, metrics,
-                computed.seconds());
+                computed.seconds(), List.copyOf(asked));
     }
 
     private static List<String> paraphrases(LongFormItem item) {

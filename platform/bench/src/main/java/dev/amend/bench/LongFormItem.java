@@ -22,9 +22,67 @@ import java.util.List;
  * @param paraphrase  a rephrased question, or null
  * @param answer      the long target
  * @param category    EditEverything's category, or null
+ * @param subQuestions UnKEBench's {@code sub_question}/{@code sub_answer} pairs (short questions about details of the
+ *                    answer), empty otherwise
+ * @param multiHop    MQuAKE-CF: the case this rewrite belongs to, with its multi-hop questions; null otherwise
  */
 public record LongFormItem(String id, String question, String subject, String paraphrase, String answer,
-                           String category) {
+                           String category, List<ShortQuestion> subQuestions, MultiHop multiHop) {
+
+    /**
+     * A short question with the answers that count as right.
+     *
+     * @param question the question, asked as it is
+     * @param answers  accepted answers (the first is the main one)
+     */
+    public record ShortQuestion(String question, List<String> answers) {
+        /** Copies the list. */
+        public ShortQuestion {
+            answers = List.copyOf(answers);
+        }
+    }
+
+    /**
+     * MQuAKE-CF's case of a rewrite: the case's rewrites are applied together, and its multi-hop questions are asked
+     * once all of them are in.
+     *
+     * @param caseId     the case's {@code case_id}
+     * @param rewrite    this rewrite's index in the case
+     * @param rewrites   the case's number of rewrites
+     * @param questions  the multi-hop {@code questions}
+     * @param newAnswers {@code new_answer} and {@code new_answer_alias}: what the questions should be answered with
+     *                   after the edits
+     * @param oldAnswers {@code answer} and {@code answer_alias}: the answer before the edits
+     */
+    public record MultiHop(String caseId, int rewrite, int rewrites, List<String> questions, List<String> newAnswers,
+                           List<String> oldAnswers) {
+        /** Copies the lists. */
+        public MultiHop {
+            questions = List.copyOf(questions);
+            newAnswers = List.copyOf(newAnswers);
+            oldAnswers = List.copyOf(oldAnswers);
+        }
+
+        /** Returns true for the case's last rewrite, after which its multi-hop questions are asked. */
+        public boolean last() {
+            return rewrite == rewrites - 1;
+        }
+    }
+
+    /** Copies the list. */
+    public LongFormItem {
+        subQuestions = List.copyOf(subQuestions);
+    }
+
+    /** Returns an item without short questions. */
+    public LongFormItem(String id, String question, String subject, String paraphrase, String answer, String category) {
+        this(id, question, subject, paraphrase, answer, category, List.of(), null);
+    }
+
+    /** Returns the key {@link BenchSplit} assigns the item by: the case's id for MQuAKE-CF, else the item's id. */
+    public String splitKey() {
+        return multiHop != null ? multiHop.caseId() : id;
+    }
 
     /** The benchmark formats of {@code ../shared/benchmarks}. */
     public enum Format {
@@ -78,14 +136,17 @@ public record LongFormItem(String id, String question, String subject, String pa
                         JsonObject r = rr.get(i).getAsJsonObject();
                         String q = str(r, "question");
                         String s = str(r, "subject");
+                        MultiHop hop = new MultiHop(str(o, "case_id"), i, rr.size(), strings(o, "questions"),
+                                withAliases(o, "new_answer", "new_answer_alias"), withAliases(o, "answer", "answer_alias"));
                         items.add(new LongFormItem(str(o, "case_id") + "/" + i, q,
-                                s != null && q.contains(s) ? s : lastWord(q), null, str(r, "fact_new_uns"), null));
+                                s != null && q.contains(s) ? s : lastWord(q), null, str(r, "fact_new_uns"), null,
+                                List.of(), hop));
                     }
                 }
                 case EDIT_EVERYTHING -> items.add(new LongFormItem(str(o, "id"), str(o, "question"),
                         lastWord(str(o, "question")), null, str(o, "answer"), str(o, "category")));
                 default -> items.add(new LongFormItem(str(o, "id"), str(o, "question"), lastWord(str(o, "question")),
-                        str(o, "para_question"), str(o, "answer"), null));
+                        str(o, "para_question"), str(o, "answer"), null, subQuestions(o), null));
             }
         }
         for (LongFormItem it : items) {
@@ -111,6 +172,43 @@ public record LongFormItem(String id, String question, String subject, String pa
             for (java.util.ArrayDeque<LongFormItem> q : byCategory.values()) {
                 if (!q.isEmpty()) {
                     out.add(q.poll());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Returns UnKEBench's sub_question/sub_answer pairs of {@code o} (pairs with a missing half are left out). */
+    private static List<ShortQuestion> subQuestions(JsonObject o) {
+        List<String> q = strings(o, "sub_question");
+        List<String> a = strings(o, "sub_answer");
+        List<ShortQuestion> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(q.size(), a.size()); i++) {
+            if (!q.get(i).isBlank() && !a.get(i).isBlank()) {
+                out.add(new ShortQuestion(q.get(i), List.of(a.get(i))));
+            }
+        }
+        return out;
+    }
+
+    /** Returns the string {@code key} of {@code o} followed by the strings of the array {@code aliases}. */
+    private static List<String> withAliases(JsonObject o, String key, String aliases) {
+        List<String> out = new ArrayList<>();
+        if (str(o, key) != null) {
+            out.add(str(o, key));
+        }
+        out.addAll(strings(o, aliases));
+        return out;
+    }
+
+    /** Returns the strings of the array {@code key} of {@code o}, or none when it is absent. */
+    private static List<String> strings(JsonObject o, String key) {
+        List<String> out = new ArrayList<>();
+        JsonElement e = o.get(key);
+        if (e != null && e.isJsonArray()) {
+            for (JsonElement x : e.getAsJsonArray()) {
+                if (!x.isJsonNull()) {
+                    out.add(x.getAsString());
                 }
             }
         }

@@ -36,6 +36,17 @@ class LongFormItemTest {
         assertEquals("Who founded Universal Motown Records?", first.question());
         assertEquals("Universal Motown Records", first.subject());
         assertTrue(first.answer().startsWith("Abraham Kuyper, a Dutch journalist"));
+        assertEquals(5, unke.items().get(0).subQuestions().size());
+        assertEquals(List.of("For the past 10 years."), unke.items().get(0).subQuestions().get(0).answers());
+        assertTrue(unke.items().stream().allMatch(i -> !i.subQuestions().isEmpty() && i.multiHop() == null));
+        assertEquals("774", first.multiHop().caseId());
+        assertEquals(3, first.multiHop().questions().size());
+        assertEquals(List.of("Kingdom of Hawaiʻi", "Hawaiian Kingdom", "Kingdom of Hawaii"), first.multiHop().newAnswers());
+        assertEquals("United States of America", first.multiHop().oldAnswers().get(0));
+        assertEquals("774", first.splitKey());
+        long lastRewrites = mq.items().stream().filter(i -> i.multiHop().last()).count();
+        assertEquals(100, lastRewrites, "one last rewrite per case");
+        assertTrue(ee.items().stream().allMatch(i -> i.subQuestions().isEmpty() && i.multiHop() == null));
         for (LongFormItem i : List.of(unke.items().get(0), ee.items().get(0), first)) {
             EditRequest r = new EditRequest(i.promptTemplate(), i.subject(), i.answer(), List.of());
             assertEquals(i.question(), r.filledPrompt());

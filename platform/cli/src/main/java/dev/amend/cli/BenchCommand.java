@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Forward.class, BenchCommand.Facts.class, BenchCounterfactCommand.class,
             BenchEditingCommand.class, BenchLedgerCommand.class, BenchLongformCommand.class,
-            BenchLinalgCommand.class, BenchScaleCommand.class})
+            BenchLinalgCommand.class, BenchScaleCommand.class, BenchSuiteCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -1,21 +1,21 @@
 package dev.amend.cli;
 
+import dev.amend.bench.BenchSplit;
 import dev.amend.bench.CounterFactBench;
-import dev.amend.demo.corpus.EditorSplit;
+import dev.amend.bench.Unedited;
 import dev.amend.demo.corpus.FactCorpus;
-import dev.amend.runtime.editing.EditSession;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.plugins.PluginCatalog;
+import dev.amend.spi.Editor;
 import dev.amend.spi.Evaluator;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EvaluationCase;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 /** {@code amend bench counterfact}: the CounterFact-style benchmark on the demo corpus. */
 @Command(name = "counterfact", mixinStandardHelpOptions = true,
         description = "Rewrite N corpus facts to counterfactual objects; efficacy, generalisation and specificity "
-                + "(CounterFact protocol), token accuracy (EasyEdit protocol), fluency, timings.")
+                + "(CounterFact protocol, and judged on greedy generation: generation-match), token accuracy (EasyEdit "
+                + "protocol), fluency, timings.")
 final class BenchCounterfactCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -37,14 +38,15 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     @Mixin
     PluginOptions pluginOptions;
 
-    @Option(names = "--method", required = true, description = "rome, memit, alphaedit, mend or any installed method (class path or --plugins-dir).")
+    @Option(names = "--method", required = true, description = "rome, memit, alphaedit, mend, any installed method "
+            + "(class path or --plugins-dir), or none: the unedited model scored on the same draw (a benchmark row only).")
     String method;
 
     @Option(names = "--edits", defaultValue = "100", description = "Facts to rewrite (default ${DEFAULT-VALUE}).")
     int edits;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the draw (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", description = "Seed of the draw and of the editor (default 1).")
+    Long seed;
 
     @Option(names = "--sequential", description = "Apply the edits one batch after another, keeping earlier ones.")
     boolean sequential;
@@ -68,24 +70,52 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     @Option(names = "--hparams", paramLabel = "FILE", description = "Hyperparameters (YAML as in EasyEdit, or JSON).")
     Path hparams;
 
-    @Option(names = "--facts", paramLabel = "POOL", description = "Which facts to draw the edits from: all, or heldout"
-            + " (the demo corpus's fixed held-out part that learned editors never train on: SHA-256(subject)[0] %% 10"
-            + " == 0). Default: heldout for mend, all otherwise.")
+    @Option(names = "--split", paramLabel = "SPLIT", description = "Which facts to draw the edits from: all, "
+            + "validation or heldout (the demo corpus's fixed split by SHA-256(subject)[0] %% 10: 0 = heldout, never used "
+            + "for training or tuning, where reported figures come from; 1 = validation, where profiles are tuned). "
+            + "Default: heldout for mend, all otherwise. Wins over --facts when both are given.")
+    String split;
+
+    @Option(names = "--facts", paramLabel = "POOL", description = "The former name of --split (all or heldout, and "
+            + "validation); --split wins when both are given.")
     String facts;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "S1,S2,...", description = "Run once per seed (each its own "
+            + "draw and editor seed) and report the mean and the spread (sample standard deviation, with min and max) "
+            + "over the seeds. Not with --seed.")
+    List<Long> seeds;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
+        Map<String, Object> o = measure();
+        if (json) {
+            System.out.println(Json.of(o));
+        } else {
+            CounterFactText.print(o);
+        }
+        return 0;
+    }
+
+    /** Returns what {@code --json} prints: one run's object, or with {@code --seeds} the means, spreads and runs. */
+    Map<String, Object> measure() {
         CounterFactBench.Mode m = sequential ? CounterFactBench.Mode.SEQUENTIAL
                 : mode != null ? mode
                 : method.equalsIgnoreCase("rome") || method.equalsIgnoreCase("mend") ? CounterFactBench.Mode.INDIVIDUAL
                 : CounterFactBench.Mode.BATCH;
-        String pool = facts != null ? facts.toLowerCase(java.util.Locale.ROOT)
-                : method.equalsIgnoreCase("mend") ? "heldout" : "all";
-        if (!pool.equals("all") && !pool.equals("heldout")) {
-            throw new InvalidRequestException("--facts must be all or heldout, not \"" + facts + "\"");
+        BenchSplit pool = split != null ? BenchSplit.of(split) : facts != null ? BenchSplit.of(facts)
+                : method.equalsIgnoreCase("mend") ? BenchSplit.HELDOUT : BenchSplit.ALL;
+        if (split != null && facts != null && !BenchSplit.of(split).equals(BenchSplit.of(facts))) {
+            System.err.println("note: --split " + split + " wins over --facts " + facts);
+        }
+        if (seeds != null && seed != null) {
+            throw new InvalidRequestException("give either --seed or --seeds, not both");
+        }
+        List<Long> runSeeds = seeds != null ? seeds : List.of(seed == null ? 1L : seed);
+        if (runSeeds.isEmpty()) {
+            throw new InvalidRequestException("--seeds needs at least one seed");
         }
         try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
             EditorRegistry registry = plugins.registry();
@@ -93,67 +123,30 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                 System.err.println("note: the cases come from the demo corpus; " + model.name()
                         + " is scored on facts it may not know");
             }
-            EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
+            Editor editor = Unedited.is(method) ? new Unedited() : registry.configure(method, model.architecture(),
                     hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
-                    hparams == null ? "defaults" : hparams.toString());
+                    hparams == null ? "defaults" : hparams.toString()).editor();
             FactCorpus corpus = FactCorpus.load();
-            List<EvaluationCase> cases = CounterFactBench.cases(corpus,
-                    pool.equals("heldout") ? EditorSplit.HELDOUT.facts(corpus) : corpus.facts(), edits, neighbours, seed);
-            List<Evaluator> evaluators = registry.createEvaluators(EditSession.DEFAULT_EVALUATORS);
+            List<Evaluator> evaluators = registry.createEvaluators(CounterFactBench.BENCH_EVALUATORS);
             Evaluator fluency = registry.evaluators().containsKey("fluency")
                     ? registry.evaluator("fluency").create() : null;
-            EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
-                    corpusOptions.resolve(model), List.of());
             long t0 = System.nanoTime();
-            CounterFactBench.Report r = CounterFactBench.run(model, method, editor.editor(), cases, evaluators, fluency,
-                    new CounterFactBench.Options(edits, seed, m, batchSize, checkpointEvery, neighbours, fluencyCases),
-                    ctx);
-            double wall = (System.nanoTime() - t0) / 1e9;
-            if (json) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("method", method);
-                o.put("mode", m.id());
-                o.put("facts", pool);
-                o.put("edits", r.edits());
-                o.put("efficacy", r.score("counterfact-probability", "efficacy"));
-                o.put("generalization", r.score("counterfact-probability", "generalization"));
-                o.put("specificity", r.score("counterfact-probability", "specificity"));
-                o.put("token_accuracy", r.score("easyedit-token-accuracy", "reliability"));
-                o.put("fluency", r.score("ngram-entropy", "fluency"));
-                o.put("seconds_per_edit", r.secondsPerEdit());
-                o.put("scores", r.scores());
-                o.put("timings", r.timings());
-                List<Map<String, Object>> points = new ArrayList<>();
-                for (CounterFactBench.Checkpoint c : r.checkpoints()) {
-                    Map<String, Object> p = new LinkedHashMap<>();
-                    p.put("edits", c.edits());
-                    p.put("efficacy", c.efficacy());
-                    p.put("generalization", c.generalization());
-                    p.put("specificity", c.specificity());
-                    p.put("recent_efficacy", c.recentEfficacy());
-                    points.add(p);
-                }
-                o.put("checkpoints", points);
-                o.put("wall_seconds", wall);
-                System.out.println(Json.of(o));
-            } else {
-                System.out.printf("%s, %d edits (%s, %s facts) on %s, seed %d: %.1f s (%.2f s per edit)%n", method,
-                        r.edits(), m.id(), pool, model.name(), seed, wall, r.secondsPerEdit());
-                System.out.printf("%-48s %8s%n", "protocol/metric", "value");
-                r.scores().forEach((k, v) -> System.out.printf("%-48s %8.3f%n", k, v));
-                r.timings().forEach((k, v) -> System.out.printf("seconds %-40s %8.2f%n", k, v));
-                if (!r.checkpoints().isEmpty()) {
-                    System.out.printf("%n%8s %10s %15s %12s %16s%n", "edits", "efficacy", "generalization",
-                            "specificity", "recent efficacy");
-                    for (CounterFactBench.Checkpoint c : r.checkpoints()) {
-                        System.out.printf("%8d %10.3f %15.3f %12.3f %16.3f%n", c.edits(), c.efficacy(),
-                                c.generalization(), c.specificity(), c.recentEfficacy());
-                    }
-                }
+            List<CounterFactBench.Report> reports = new ArrayList<>();
+            for (long s : runSeeds) {
+                List<EvaluationCase> cases = CounterFactBench.cases(corpus, pool.facts(corpus), edits, neighbours, s);
+                EditContext ctx = new EditContext(s, new ProgressBar(json), () -> false, AmendDirs.cache(),
+                        Unedited.is(method) ? null : corpusOptions.resolve(model), List.of());
+                reports.add(CounterFactBench.run(model, method, editor, cases, evaluators, fluency,
+                        new CounterFactBench.Options(edits, s, m, batchSize, checkpointEvery, neighbours, fluencyCases),
+                        ctx));
             }
+            Map<String, Object> o = seeds == null ? CounterFactJson.run(reports.get(0), pool.id(), runSeeds.get(0))
+                    : CounterFactJson.seeds(reports, pool.id(), runSeeds);
+            o.put("model", model.name());
+            o.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
+            return o;
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage(), e);
         }
-        return 0;
     }
 }

@@ -1,12 +1,16 @@
 package dev.amend.cli;
 
+import dev.amend.bench.BenchSplit;
 import dev.amend.bench.LongFormBench;
 import dev.amend.bench.LongFormItem;
+import dev.amend.bench.ShortAnswers;
+import dev.amend.bench.Unedited;
 import dev.amend.evaluators.longform.SentenceEmbedder;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.spi.Editor;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.EditContext;
 import java.io.BufferedWriter;
@@ -27,8 +31,9 @@ import picocli.CommandLine.Option;
 /** {@code amend bench longform}: long-form editing on UnKEBench, EditEverything or MQuAKE-CF files. */
 @Command(name = "longform", mixinStandardHelpOptions = true,
         description = "Edit each item of a long-form benchmark file (question → long answer) alone, generate greedily "
-                + "from the question and its paraphrase, score ROUGE-1/2/L, BLEU and MiniLM semantic similarity, "
-                + "roll back. Formats: UnKEBench, EditEverything, MQuAKE-CF (detected).")
+                + "from the question and its paraphrase, score ROUGE-1/2/L, BLEU and MiniLM semantic similarity, ask "
+                + "UnKEBench's sub-questions and MQuAKE-CF's multi-hop questions (the rewrites of one MQuAKE-CF case are "
+                + "applied together), roll back. Formats: UnKEBench, EditEverything, MQuAKE-CF (detected).")
 final class BenchLongformCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -40,8 +45,14 @@ final class BenchLongformCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--method", required = true,
-            description = "memit, alphaedit, rome, anyedit+memit, anyedit+alphaedit, anyedit+rome, anyedit+X, ...")
+            description = "memit, alphaedit, rome, anyedit+memit, anyedit+alphaedit, anyedit+rome, anyedit+X, ..., or "
+                    + "none: the unedited model scored the same way (a benchmark row only).")
     String method;
+
+    @Option(names = "--split", defaultValue = "all", paramLabel = "SPLIT", description = "Which items to run: all "
+            + "(default), validation or heldout, by SHA-256 of the item's id (MQuAKE-CF: the case's id) with the demo "
+            + "corpus's rule (first byte %% 10: 0 = heldout, 1 = validation).")
+    String split;
 
     @Option(names = "--limit", defaultValue = "2147483647", description = "Items to run at most (from the start; "
             + "round-robin over the categories of EditEverything).")
@@ -86,21 +97,26 @@ final class BenchLongformCommand implements Callable<Integer> {
             throw new InvalidRequestException("--limit must be ≥ 1, got " + limit);
         }
         LongFormItem.Dataset dataset = LongFormItem.read(data);
+        BenchSplit part = BenchSplit.of(split);
+        List<LongFormItem> items = LongFormItem.interleaveCategories(dataset.items()).stream()
+                .filter(i -> part.includes(i.splitKey())).toList();
+        if (items.isEmpty()) {
+            throw new InvalidRequestException(data + " has no items in the " + part.id() + " split");
+        }
         EditorRegistry registry = EditorRegistry.classPath();
         String stem = data.getFileName().toString().replaceFirst("\\.json$", "");
         Path results = out != null ? out
                 : Path.of("longform-" + stem + "-" + method.toLowerCase(Locale.ROOT).replace('+', '_') + ".jsonl");
         try (Transformer model = modelOptions.load()) {
-            EditorRegistry.Configured editor = registry.configure(method, model.architecture(),
+            Editor editor = Unedited.is(method) ? new Unedited() : registry.configure(method, model.architecture(),
                     hparams == null ? Map.of() : HyperparameterFiles.read(hparams),
-                    hparams == null ? "defaults" : hparams.toString());
+                    hparams == null ? "defaults" : hparams.toString()).editor();
             EditContext ctx = new EditContext(seed, new ProgressBar(json), () -> false, AmendDirs.cache(),
-                    corpusOptions.resolve(model), List.of());
+                    Unedited.is(method) ? null : corpusOptions.resolve(model), List.of());
             SentenceEmbedder embedder = noSimilarity ? null : SentenceEmbedder.shared();
             LongFormBench.Report r;
-            try (BufferedWriter w = Files.newBufferedWriter(results, StandardCharsets.UTF_8)) {
-                r = LongFormBench.run(model, method, editor.editor(),
-                        LongFormItem.interleaveCategories(dataset.items()), ctx,
+            try (BufferedWriter w = newWriter(results)) {
+                r = LongFormBench.run(model, method, editor, items, ctx,
                         new LongFormBench.Options(limit, maxNewTokens, margin, 8, maxTargetTokens), embedder, item -> {
                             try {
                                 w.write(Json.of(line(item)));
@@ -120,6 +136,13 @@ final class BenchLongformCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static BufferedWriter newWriter(Path file) throws IOException {
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        return Files.newBufferedWriter(file, StandardCharsets.UTF_8);
     }
 
     private static Map<String, Object> line(LongFormBench.ItemResult r) {
@@ -145,6 +168,9 @@ final class BenchLongformCommand implements Callable<Integer> {
         }
         o.put("metrics", r.metrics());
         o.put("seconds_edit", r.secondsEdit());
+        if (!r.asked().isEmpty()) {
+            o.put("short_questions", r.asked());
+        }
         return o;
     }
 
@@ -152,6 +178,8 @@ final class BenchLongformCommand implements Callable<Integer> {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("method", method);
         o.put("format", dataset.format().name().toLowerCase(Locale.ROOT));
+        o.put("split", split.toLowerCase(Locale.ROOT));
+        o.put("seed", seed);
         o.put("items", r.items());
         o.put("items_skipped", r.skipped());
         o.put("items_cut", r.cut());
@@ -165,6 +193,20 @@ final class BenchLongformCommand implements Callable<Integer> {
             if (r.means().containsKey("para_" + k)) {
                 o.put("para_" + k, r.means().get("para_" + k));
             }
+        }
+        for (String k : ShortAnswers.METRICS) {
+            if (r.means().containsKey(k)) {
+                o.put(k, r.means().get(k));
+            }
+        }
+        long subQuestions = r.results().stream().mapToLong(i -> i.asked().stream()
+                .filter(a -> a.kind().equals("sub_question")).count()).sum();
+        long cases = r.results().stream().filter(i -> i.metrics().containsKey("multihop_new_answer_rate")).count();
+        if (subQuestions > 0) {
+            o.put("sub_questions_asked", subQuestions);
+        }
+        if (dataset.format() == LongFormItem.Format.MQUAKE_CF) {
+            o.put("multihop_cases", cases);
         }
         if (!r.perCategory().isEmpty()) {
             o.put("per_category", r.perCategory());

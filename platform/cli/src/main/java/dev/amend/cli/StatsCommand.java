@@ -26,8 +26,14 @@ final class StatsCommand implements Callable<Integer> {
     @Option(names = "--layers", required = true, split = ",", description = "Layers, e.g. 2,3.")
     List<Integer> layers;
 
-    @Option(names = "--tokens", defaultValue = "100000", description = "Sample size in tokens (default ${DEFAULT-VALUE}).")
-    long tokens;
+    @Option(names = "--tokens", paramLabel = "N",
+            description = "Sample size in tokens (default 100000 when --texts is not given).")
+    Long tokens;
+
+    @Option(names = "--texts", paramLabel = "N",
+            description = "Sample the first N texts, each cut to the context, as the editors' mom2_n_samples does "
+                    + "(with --tokens, whichever bound is reached first).")
+    Long texts;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -36,9 +42,11 @@ final class StatsCommand implements Callable<Integer> {
     public Integer call() {
         try (Transformer model = modelOptions.load()) {
             TextCorpus corpus = corpusOptions.resolve(model);
+            LayerStatistics.Sample sample = sample();
             long t0 = System.nanoTime();
-            Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(model, layers, corpus, tokens,
+            Map<Integer, LayerStatistics.Moment> stats = LayerStatistics.collect(model, layers, corpus, sample,
                     AmendDirs.cache(), new ProgressBar(json));
+            LayerStatistics.Drawn drawn = LayerStatistics.draw(model, corpus, sample);
             double sec = (System.nanoTime() - t0) / 1e9;
             List<Map<String, Object>> rows = new ArrayList<>();
             for (LayerStatistics.Moment m : stats.values()) {
@@ -50,9 +58,10 @@ final class StatsCommand implements Callable<Integer> {
                 row.put("layer", m.layer());
                 row.put("dim", m.dim());
                 row.put("tokens", m.tokens());
+                row.put("texts", drawn.texts());
                 row.put("trace", trace);
                 row.put("cached", m.fromCache());
-                row.put("file", LayerStatistics.cacheFile(AmendDirs.cache(), model, m.layer(), corpus, tokens)
+                row.put("file", LayerStatistics.cacheFile(AmendDirs.cache(), model, m.layer(), corpus, drawn)
                         .toString());
                 rows.add(row);
             }
@@ -70,12 +79,20 @@ final class StatsCommand implements Callable<Integer> {
                 System.out.printf("%s, corpus %s: %.1f s%s%n", model.name(), corpus.name(), sec,
                         counted == 0 ? " (all from the cache)" : String.format(" (%.0f tokens/s)", counted / sec));
                 for (Map<String, Object> r : rows) {
-                    System.out.printf("  layer %-3s d_ff %-6s tokens %-8s trace %10.4f %s%n  %s%n", r.get("layer"),
-                            r.get("dim"), r.get("tokens"), (Double) r.get("trace"),
+                    System.out.printf("  layer %-3s d_ff %-6s texts %-6s tokens %-8s trace %10.4f %s%n  %s%n",
+                            r.get("layer"), r.get("dim"), r.get("texts"), r.get("tokens"), (Double) r.get("trace"),
                             Boolean.TRUE.equals(r.get("cached")) ? "cached" : "computed", r.get("file"));
                 }
             }
         }
         return 0;
+    }
+
+    /** Returns the sample the options name: texts, tokens, both, or 100,000 tokens when neither is given. */
+    private LayerStatistics.Sample sample() {
+        if (texts == null) {
+            return LayerStatistics.Sample.tokens(tokens == null ? 100_000 : tokens);
+        }
+        return tokens == null ? LayerStatistics.Sample.texts(texts) : new LayerStatistics.Sample(texts, tokens);
     }
 }
