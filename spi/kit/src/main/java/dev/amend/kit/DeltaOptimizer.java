@@ -185,12 +185,34 @@ public final class DeltaOptimizer {
 
     /** Runs the optimisation; {@code reuseLowerLayers} false reruns the whole model at every step (for benchmarks). */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers) {
+        return optimise(model, problem, settings, reuseLowerLayers, null);
+    }
+
+    /**
+     * Runs the optimisation starting from δ = {@code startValue} − v₀ instead of δ = 0, so the site's value starts at
+     * {@code startValue} (GRACE's "cold" values); the clamp still bounds ‖δ‖.
+     */
+    public static Outcome optimiseFrom(EditableModel model, Problem problem, Settings settings, double[] startValue) {
+        return optimise(model, problem, settings, true, startValue);
+    }
+
+    private static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers,
+                                    double[] startValue) {
         long start = System.nanoTime();
         int lossLayer = ValueLoss.lossLayer(model, problem, settings);
         try (NDManager nd = model.manager().newSubManager()) {
             ValueLoss loss = new ValueLoss(model, problem, settings, lossLayer, reuseLowerLayers, nd);
             Adam adam = new Adam(model.architecture().hiddenSize(), settings.lr());
             double[] delta = new double[model.architecture().hiddenSize()];
+            if (startValue != null) {
+                if (startValue.length != delta.length) {
+                    throw new IllegalArgumentException("a start value of " + startValue.length + " values for a"
+                            + " hidden size of " + delta.length);
+                }
+                for (int i = 0; i < delta.length; i++) {
+                    delta[i] = startValue[i] - loss.initial()[i];
+                }
+            }
             double[] lastFinite = delta.clone();
             List<Double> losses = new ArrayList<>();
             double nll = Double.NaN;

@@ -194,6 +194,7 @@ public final class EditLedger implements AutoCloseable {
                 Set<String> touched = new LinkedHashSet<>();
                 entries.forEach(x -> touched.addAll(weightsOf(x.edit())));
                 touched.forEach(base::restore);
+                entries.forEach(x -> x.edit().adapters().forEach(model::removeAdapter));
                 throw new LedgerException("edit ledger " + dir + ": replaying the edits onto " + model.name()
                         + " failed (" + e.getMessage() + "); the model was left at its base weights");
             }
@@ -492,6 +493,11 @@ public final class EditLedger implements AutoCloseable {
 
     /** Throws when the stored form of an edit would not apply bit for bit as {@code given} does. */
     private static void requireSameDeltas(Edit given, Edit stored) {
+        if (!given.adapters().equals(stored.adapters())) {
+            throw new IllegalStateException("the stored form of the edit's adapters differs from the adapters given"
+                    + " (state values must be strings, booleans, numbers, arrays, lists or maps): the edit cannot be"
+                    + " recorded as it was applied");
+        }
         for (int i = 0; i < given.deltas().size(); i++) {
             WeightDelta a = given.deltas().get(i);
             WeightDelta b = stored.deltas().get(i);
@@ -556,6 +562,7 @@ public final class EditLedger implements AutoCloseable {
         for (String w : touched) {
             base.restore(w);
         }
+        removed.forEach(e -> e.edit().adapters().forEach(model::removeAdapter));
         List<String> reapplied = new ArrayList<>();
         for (LedgerEntry e : remaining) {
             boolean any = false;
@@ -710,6 +717,7 @@ public final class EditLedger implements AutoCloseable {
     // ---- helpers ------------------------------------------------------------------------------
 
     private void check(Edit edit) {
+        edit.adapters().forEach(model::checkAdapter);
         Map<String, EditPoint> points = new LinkedHashMap<>();
         for (EditPoint p : model.architecture().editPoints()) {
             points.put(p.weight(), p);
