@@ -209,6 +209,7 @@ public final class DeltaOptimizer {
                     throw new IllegalArgumentException("a start value of " + startValue.length + " values for a"
                             + " hidden size of " + delta.length);
                 }
+                loss.evaluate(delta, false);                       // reads v₀
                 for (int i = 0; i < delta.length; i++) {
                     delta[i] = startValue[i] - loss.initial()[i];
                 }
