@@ -94,7 +94,11 @@ public final class ApiTypes {
     public record EditView(String id, String method, String methodVersion, List<RequestView> requests,
                            Map<String, Object> hyperparameters, List<String> contextTemplates, List<DeltaView> deltas,
                            List<ScoreView> scores, List<String> before, List<String> after, String recordedAt,
-                           Map<String, Object> info) {
+                           Map<String, Object> info, List<AdapterView> adapters) {
+    }
+
+    /** One module an edit adds to the forward pass: its id, kind, the block it acts at and the floats it stores. */
+    public record AdapterView(String id, String kind, int layer, long storedFloats) {
     }
 
     /** The answer to an edit: 201 with the id, the answers before and after, and the scores. */

@@ -43,7 +43,8 @@ public final class Views {
         List<DeltaView> deltas = e.deltas().stream().map(Views::delta).toList();
         return new EditView(e.id(), edit.method(), edit.methodVersion(), requests, edit.hyperparameters(),
                 edit.contextTemplates(), deltas, scores(e.info().scores()), e.info().before(), e.info().after(),
-                e.recordedAt().toString(), e.info().extra());
+                e.recordedAt().toString(), e.info().extra(), edit.adapters().stream()
+                .map(a -> new ApiTypes.AdapterView(a.id(), a.kind(), a.layer(), a.storedFloats())).toList());
     }
 
     private static DeltaView delta(DeltaSummary d) {
