@@ -73,9 +73,7 @@ final class GraceEditor implements Editor {
             }
             ctx.progress().progress("grace", requests.size(), requests.size());
         } finally {
-            for (int i = entries.size() - 1; i >= 0; i--) {
-                model.removeAdapter(entries.get(i));
-            }
+            model.removeAdapters(entries);
         }
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("layer", layer);

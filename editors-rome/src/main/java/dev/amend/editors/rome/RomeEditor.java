@@ -1,5 +1,6 @@
 package dev.amend.editors.rome;
 
+import dev.amend.kit.ConditionRestraint;
 import dev.amend.kit.ContextTemplates;
 import dev.amend.kit.DeltaOptimizer;
 import dev.amend.kit.KeyCollector;
@@ -121,7 +122,8 @@ final class RomeEditor implements Editor {
         meta.put("seconds_optimisation", optimisation);
         meta.put("seconds_insertion", insertion);
         meta.put("seconds_solve", solve);     // the covariance factorisation and each C⁻¹k
-        return new Edit("rome", RomeProvider.VERSION, requests, HyperparameterBinder.toMap(h), templates, deltas, meta);
+        List<WeightDelta> kept = ConditionRestraint.applyIf(h.pruneRestraint(), model, deltas, ctx.history(), meta);
+        return new Edit("rome", RomeProvider.VERSION, requests, HyperparameterBinder.toMap(h), templates, kept, meta);
     }
 
     /** Returns the given templates as one list, or ROME's sampled from the start-of-text token. */

@@ -122,11 +122,10 @@ public final class AppliedEdits implements AutoCloseable {
     }
 
     private void restoreAll() {
-        for (int i = edits.size() - 1; i >= 0; i--) {
-            List<Adapter> adapters = edits.get(i).adapters();
-            for (int j = adapters.size() - 1; j >= 0; j--) {
-                model.removeAdapter(adapters.get(j));
-            }
+        List<Adapter> added = new ArrayList<>();
+        edits.forEach(e -> added.addAll(e.adapters()));
+        if (!added.isEmpty()) {
+            model.removeAdapters(added);
         }
         snapshots.forEach(WeightSnapshot::restore);
     }

@@ -194,7 +194,7 @@ public final class EditLedger implements AutoCloseable {
                 Set<String> touched = new LinkedHashSet<>();
                 entries.forEach(x -> touched.addAll(weightsOf(x.edit())));
                 touched.forEach(base::restore);
-                entries.forEach(x -> x.edit().adapters().forEach(model::removeAdapter));
+                model.removeAdapters(entries.stream().flatMap(x -> x.edit().adapters().stream()).toList());
                 throw new LedgerException("edit ledger " + dir + ": replaying the edits onto " + model.name()
                         + " failed (" + e.getMessage() + "); the model was left at its base weights");
             }
@@ -562,7 +562,7 @@ public final class EditLedger implements AutoCloseable {
         for (String w : touched) {
             base.restore(w);
         }
-        removed.forEach(e -> e.edit().adapters().forEach(model::removeAdapter));
+        model.removeAdapters(removed.stream().flatMap(e -> e.edit().adapters().stream()).toList());
         List<String> reapplied = new ArrayList<>();
         for (LedgerEntry e : remaining) {
             boolean any = false;

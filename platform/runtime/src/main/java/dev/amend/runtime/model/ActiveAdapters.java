@@ -108,6 +108,21 @@ final class ActiveAdapters {
         return true;
     }
 
+    /** Removes the adapters with the ids of {@code gone}, rebuilding each module once; returns how many there were. */
+    synchronized int removeAll(java.util.Collection<Adapter> gone) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        gone.forEach(a -> ids.add(a.id()));
+        List<Adapter> remaining = order.stream().filter(a -> !ids.contains(a.id())).toList();
+        int removed = order.size() - remaining.size();
+        if (removed == 1) {
+            return remove(order.stream().filter(a -> ids.contains(a.id())).findFirst().orElseThrow()) ? 1 : 0;
+        }
+        if (removed > 0) {
+            replaceAll(remaining);
+        }
+        return removed;
+    }
+
     /** Replaces every adapter with {@code adapters}, in order (each checked first; nothing changes on a failure). */
     synchronized void replaceAll(List<Adapter> adapters) {
         adapters.forEach(this::check);

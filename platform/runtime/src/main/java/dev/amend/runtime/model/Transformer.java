@@ -536,6 +536,11 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
     }
 
     @Override
+    public int removeAdapters(java.util.Collection<Adapter> list) {
+        return adapters.removeAll(list);
+    }
+
+    @Override
     public List<Adapter> adapters() {
         return adapters.list();
     }

@@ -79,6 +79,7 @@ class AdapterForwardTest {
     void adaptersOfOneKindAtOneBlockApplyOldestFirstAndAModuleIsExtendedNotRebuilt() {
         try (Transformer m = TinyModels.random(TinyModels.gpt2(), 4)) {
             int d = m.architecture().hiddenSize();
+            float[] base = logits(m, ForwardRequest.of(List.of(IDS)));
             Adapter first = ShiftAdapterKind.adapter(2, 0.5f, vector(d, 2));
             Adapter second = ShiftAdapterKind.adapter(2, 2f, vector(d, 3));
             int built = ShiftAdapterKind.BUILT.get();
@@ -93,9 +94,13 @@ class AdapterForwardTest {
             assertTrue(maxDifference(inOrder, reversed) > 1e-3, "scale-then-shift adapters do not commute");
             m.setAdapters(List.of(first, second));
             assertArrayEquals(inOrder, logits(m, ForwardRequest.of(List.of(IDS))));
-            m.removeAdapter(first);
+            Adapter other = ShiftAdapterKind.adapter(0, 1f, vector(d, 4));
+            m.addAdapter(other);
+            assertEquals(2, m.removeAdapters(List.of(first, other)));
+            assertEquals(List.of(second), m.adapters());
             m.setAdapters(List.of());
             assertEquals(List.of(), m.adapters());
+            assertArrayEquals(base, logits(m, ForwardRequest.of(List.of(IDS))));
         }
     }
 

@@ -63,9 +63,7 @@ public record Edit(
             try {
                 model.addAdapter(adapters.get(i));
             } catch (RuntimeException e) {
-                for (int j = i - 1; j >= 0; j--) {
-                    model.removeAdapter(adapters.get(j));
-                }
+                model.removeAdapters(adapters.subList(0, i));
                 throw e;
             }
         }
@@ -73,9 +71,7 @@ public record Edit(
 
     /** Removes the adapters from the model's forward pass, then subtracts every delta, in reverse order. */
     public void revertFrom(EditableModel model) {
-        for (int i = adapters.size() - 1; i >= 0; i--) {
-            model.removeAdapter(adapters.get(i));
-        }
+        model.removeAdapters(adapters);
         for (int i = deltas.size() - 1; i >= 0; i--) {
             model.addToWeight(deltas.get(i).negate());
         }

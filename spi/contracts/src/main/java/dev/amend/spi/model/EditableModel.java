@@ -90,6 +90,18 @@ public interface EditableModel {
         return false;
     }
 
+    /**
+     * Removes the adapters with the ids of {@code adapters} from later forward passes at once (the remaining ones
+     * stay in their order); returns how many were added before.
+     */
+    default int removeAdapters(java.util.Collection<Adapter> adapters) {
+        int n = 0;
+        for (Adapter a : adapters) {
+            n += removeAdapter(a) ? 1 : 0;
+        }
+        return n;
+    }
+
     /** Returns the adapters later forward passes apply, in the order they were added. */
     default List<Adapter> adapters() {
         return List.of();
