@@ -51,7 +51,7 @@ class GraceHyperparametersTest {
         assertEquals(3, h.layer(DEMO));
         assertEquals(50, h.nIter());
         assertEquals(0.0, h.earlyStopLoss(), "a published file stops only after n_iter steps");
-        assertEquals(4, new GraceProvider().defaults(DEMO).layer(DEMO));
+        assertEquals(0, new GraceProvider().defaults(DEMO).layer(DEMO));
     }
 
     @Test
