@@ -123,8 +123,7 @@ final class BenchLifelongCommand implements Callable<Integer> {
         Map<String, Object> details = new LinkedHashMap<>();
         r.reports().forEach((m, report) -> details.put(m, details(report)));
         Files.writeString(out.resolve("lifelong-details.json"), Json.of(details) + "\n", StandardCharsets.UTF_8);
-        String command = "./amend bench lifelong " + String.join(" ", spec.commandLine().getParseResult()
-                .originalArgs());
+        String command = "./amend " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         Files.writeString(out.resolve("lifelong.md"), LifelongBench.markdown(r, command), StandardCharsets.UTF_8);
         Map<String, List<CounterFactBench.Checkpoint>> curves = new LinkedHashMap<>();
         r.reports().forEach((m, report) -> curves.put(m, report.checkpoints()));

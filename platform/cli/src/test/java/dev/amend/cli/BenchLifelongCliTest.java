@@ -38,6 +38,7 @@ class BenchLifelongCliTest {
         assertTrue(last.get("untouched_kept").getAsDouble() >= 5.0 / 6, last.toString());
         String md = Files.readString(dir.resolve("lifelong.md"));
         assertTrue(md.contains("| grace | 4 |") && md.contains("stored bytes per 100 edits"), md);
+        assertTrue(md.contains("Command: `./amend bench lifelong --methods grace --edits 4"), md);
         JsonObject details = JsonParser.parseString(Files.readString(dir.resolve("lifelong-details.json")))
                 .getAsJsonObject().getAsJsonObject("grace");
         assertTrue(details.get("adapter_bytes_per_100_edits").getAsDouble() > 0, details.toString());
