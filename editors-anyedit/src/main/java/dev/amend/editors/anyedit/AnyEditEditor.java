@@ -125,7 +125,7 @@ final class AnyEditEditor implements Editor {
                 int[] target = Arrays.copyOfRange(full, start, p.promptIds().length + c.tokenEnd());
                 DeltaOptimizer.Outcome o = DeltaOptimizer.optimise(model, new DeltaOptimizer.Problem(layer,
                         Site.LAYER_OUTPUT, List.of(DeltaOptimizer.Row.rewrite(prefix, keyPos, target)), 0, fixed),
-                        settings);
+                        settings, ctx::checkCancelled);
                 positions[j] = keyPos;
                 values[j] = o.target();
                 fixed.add(new DeltaOptimizer.Fixed(o.delta(), new int[] {keyPos}));

@@ -63,8 +63,9 @@ final class GraceEditor implements Editor {
                 DeltaOptimizer.Settings settings = new DeltaOptimizer.Settings(h.nIter(), h.editLr(), 0, 1e9, 0,
                         h.earlyStopLoss());
                 DeltaOptimizer.Outcome v = h.valInit().equals("cold")
-                        ? DeltaOptimizer.optimiseFrom(model, problem, settings, coldValue(model, ctx.seed() + i))
-                        : DeltaOptimizer.optimise(model, problem, settings);
+                        ? DeltaOptimizer.optimiseFrom(model, problem, settings, coldValue(model, ctx.seed() + i),
+                                ctx::checkCancelled)
+                        : DeltaOptimizer.optimise(model, problem, settings, ctx::checkCancelled);
                 Adapter entry = CodebookKind.entry(layer, key, Vectors.toFloats(v.target()), h.eps(), r.target(),
                         h.epsExpand());
                 model.addAdapter(entry);

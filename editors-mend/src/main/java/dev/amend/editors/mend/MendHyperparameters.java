@@ -2,6 +2,7 @@ package dev.amend.editors.mend;
 
 import dev.amend.spi.Hyperparameters;
 import dev.amend.spi.hparams.IgnoredKeys;
+import dev.amend.spi.hparams.LocalPath;
 import dev.amend.spi.model.EditPoint;
 import dev.amend.spi.model.ModelArchitecture;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.Locale;
  * @param innerParams       the weights MEND edits (checkpoint names of MLP output projections); empty means
  *                          the last three layers' (EasyEdit's {@code inner_params})
  * @param editorPath        directory or {@code .safetensors} file of a trained editor; empty uses the shipped
- *                          one when the model is the demo model
+ *                          one when the model is the demo model (a host takes it only under its editors directory)
  * @param archive           EasyEdit's name for the same thing (used when {@code editor_path} is empty)
  * @param lr                Adam learning rate of the gradient transforms
  * @param editLr            initial per-weight edit learning rate
@@ -46,8 +47,8 @@ import java.util.Locale;
     "max_length", "descent"})
 public record MendHyperparameters(
         List<String> innerParams,
-        String editorPath,
-        String archive,
+        @LocalPath String editorPath,
+        @LocalPath String archive,
         double lr,
         double editLr,
         double lrLr,

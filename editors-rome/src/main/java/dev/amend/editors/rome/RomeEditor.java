@@ -87,7 +87,7 @@ final class RomeEditor implements Editor {
                     if (h.editAwareValues()) {
                         problem = problem.withSpread(RankOneSpread.coefficients(model, problem, u, kDen));
                     }
-                    DeltaOptimizer.Outcome v = DeltaOptimizer.optimise(model, problem, settings());
+                    DeltaOptimizer.Outcome v = DeltaOptimizer.optimise(model, problem, settings(), ctx::checkCancelled);
                     long b = System.nanoTime();
                     double[] residual = new double[current.length];
                     double[] target = v.target();

@@ -168,6 +168,28 @@ public final class HostProcess implements AutoCloseable {
         }
     }
 
+    /** Sends SIGTERM (the host begins its graceful shutdown) and returns at once. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Returns the host's exit code once it exited, or throws when it is still running after {@code timeout}. */
+    public int awaitExitCode(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the host did not exit within " + timeout + ":\n" + logTail());
+        }
+        return process.exitValue();
+    }
+
+    /** Returns the host's whole output so far. */
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
     /** Returns whether the host process ended (by itself) within {@code timeout}. */
     public boolean awaitExit(Duration timeout) {
         try {

@@ -159,7 +159,7 @@ class PluginHotSwapTest {
         edit(METHOD).statusCode(201)
                 .body("edit.method", equalTo(METHOD)).body("edit.methodVersion", equalTo("1.0.0"))
                 .body("scores.protocol", hasItem(EVALUATOR));
-        at().get("/api/v1/plugins").then().statusCode(200)
+        withToken().get("/api/v1/plugins").then().statusCode(200)
                 .body("directory", equalTo(plugins.toAbsolutePath().normalize().toString()))
                 .body("plugins.find { it.file == '" + JAR + "' }.status", equalTo("LOADED"))
                 .body("plugins.find { it.file == '" + JAR + "' }.editors.name", hasItem(METHOD));

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code ./amend} command line. */
 @Command(name = "amend", mixinStandardHelpOptions = true, version = "amend 0.1.0",
         description = "Edit the knowledge inside language models.",
-        subcommands = {DemoCommand.class, GenerateCommand.class, EditCommand.class, StatsCommand.class, BenchCommand.class, TrainDemoCommand.class, TrainMendCommand.class, PluginsCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, GenerateCommand.class, EditCommand.class, TraceCommand.class, LocateLayersCommand.class, StatsCommand.class, BenchCommand.class, TrainDemoCommand.class, TrainMendCommand.class, PluginsCommand.class, LedgerCommand.class, CommandLine.HelpCommand.class})
 public final class AmendCli implements Runnable {
 
     @CommandLine.Spec

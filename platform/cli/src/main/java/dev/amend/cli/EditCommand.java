@@ -3,6 +3,7 @@ package dev.amend.cli;
 import dev.amend.runtime.editing.Baseline;
 import dev.amend.runtime.editing.EditFact;
 import dev.amend.runtime.editing.EditLimits;
+import dev.amend.runtime.editing.EditNotes;
 import dev.amend.runtime.editing.EditSession;
 import dev.amend.runtime.editing.EditTimings;
 import dev.amend.runtime.editing.EditTrial;
@@ -61,7 +62,8 @@ final class EditCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the context templates (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "Print one JSON object with before, after, edit_id, scores and seconds.")
+    @Option(names = "--json", description = "Print one JSON object with before, after, edit_id, scores, seconds,"
+            + " warnings and non_finite_steps.")
     boolean json;
 
     @Mixin
@@ -123,6 +125,7 @@ final class EditCommand implements Callable<Integer> {
         String before = trial.before().get(0);
         String after = trial.after().get(0);
         Map<String, Double> scores = EditSession.byKey(trial.scores());
+        EditNotes notes = EditNotes.of(trial.edit());
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("edit_id", id);
@@ -134,6 +137,8 @@ final class EditCommand implements Callable<Integer> {
             o.put("scores", scores);
             o.put("seconds", seconds);
             o.put("ignored_hparams", ignored);
+            o.put("warnings", notes.warnings());
+            o.put("non_finite_steps", notes.nonFiniteSteps());
             if (ledger != null) {
                 o.put("kept", keep);
                 o.put("kept_edits", ledger.entries().size());
@@ -147,6 +152,7 @@ final class EditCommand implements Callable<Integer> {
         System.out.printf("  after:  %s ->%s%n", filled, after);
         scores.forEach((k, v) -> System.out.printf("  %-48s %.3f%n", k, v));
         seconds.forEach((k, v) -> System.out.printf("  seconds %-40s %.2f%n", k, (Double) v));
+        notes.lines().forEach(line -> System.out.println("  " + line));
         if (!ignored.isEmpty()) {
             System.out.println("  hyperparameters not used by " + method + ": " + ignored);
         }

@@ -212,12 +212,12 @@ final class SuiteTables {
         return Double.isNaN(mean) ? "—" : fixed(mean, 2) + " ± " + fixed(s, 2);
     }
 
-    private static double num(JsonObject o, String field) {
+    static double num(JsonObject o, String field) {
         JsonElement e = o.get(field);
         return e == null || e.isJsonNull() ? Double.NaN : e.getAsDouble();
     }
 
-    private static String fixed(double v, int decimals) {
+    static String fixed(double v, int decimals) {
         return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 

@@ -50,6 +50,25 @@ class CliContractTest {
     }
 
     @Test
+    void editShowsTheEditorsWarningsAndNonFiniteSteps() throws Exception {
+        Path hparams = cache.resolve("more-texts-than-the-corpus.json");
+        java.nio.file.Files.writeString(hparams, "{\"v_num_grad_steps\": 5, \"mom2_n_samples\": 100000}");
+        String warning = "mom2_n_samples asks for 100000 texts but the corpus holds ";
+        Object[] r = run("edit", "--prompt", "The capital of {} is", "--subject", "France", "--target", "Rome",
+                "--hparams", hparams.toString(), "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonObject o = json(r);
+        assertEquals(1, o.getAsJsonArray("warnings").size(), o.toString());
+        assertTrue(o.getAsJsonArray("warnings").get(0).getAsString().startsWith(warning), o.toString());
+        assertEquals(0, o.get("non_finite_steps").getAsInt());
+
+        Object[] text = run("edit", "--prompt", "The capital of {} is", "--subject", "France", "--target", "Rome",
+                "--hparams", hparams.toString());
+        assertEquals(0, text[0], (String) text[2]);
+        assertTrue(((String) text[1]).contains("  warning: " + warning), (String) text[1]);
+    }
+
+    @Test
     void modeNamesAreAcceptedAsTheHelpWritesThem() {
         var parsed = AmendCli.commandLine().parseArgs("bench", "counterfact", "--method", "memit", "--mode", "batch");
         var counterfact = parsed.subcommand().subcommand().commandSpec().userObject();

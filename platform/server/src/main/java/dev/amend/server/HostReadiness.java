@@ -7,18 +7,21 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once every configured model is loaded (its ledger replayed). */
+/** Ready once every configured model is loaded (its ledger replayed); not ready again once the host begins to stop. */
 @Readiness
 @ApplicationScoped
 public class HostReadiness implements HealthCheck {
     @Inject
     HostedModels models;
 
-    /** Returns UP with the served models' names once they are loaded, DOWN before. */
+    @Inject
+    ShutdownDrain drain;
+
+    /** Returns UP with the served models' names once they are loaded, DOWN before and while shutting down. */
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("models")
-                .status(models.ready())
+                .status(models.ready() && !drain.draining())
                 .withData("models", String.join(",", models.all().stream().map(m -> m.name()).toList()))
                 .build();
     }

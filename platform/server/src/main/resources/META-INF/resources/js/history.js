@@ -124,7 +124,9 @@ async function importPatch(event) {
     const response = await request('POST', edits() + '/patches', { bytes: await file.arrayBuffer() });
     const added = await response.json();
     byId('history-status').className = 'status';
-    byId('history-status').textContent = 'Imported ' + added.length + ' edit(s): ' + added.map(e => e.id).join(', ');
+    const skipped = response.headers.get('Amend-Message');
+    byId('history-status').textContent = 'Imported ' + added.length + ' edit(s)'
+      + (added.length ? ': ' + added.map(e => e.id).join(', ') : '') + (skipped ? '. ' + skipped : '');
     byId('import-file').value = '';
     emit('changed', null);
   } catch (e) {

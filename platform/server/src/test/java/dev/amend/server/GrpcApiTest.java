@@ -20,12 +20,8 @@ import dev.amend.server.grpc.v1.ListMethodsRequest;
 import dev.amend.server.grpc.v1.ListModelsRequest;
 import dev.amend.server.grpc.v1.ModelRef;
 import dev.amend.server.grpc.v1.RollbackRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.net.URL;
@@ -42,23 +38,21 @@ class GrpcApiTest {
     @TestHTTPResource
     URL url;
 
-    ManagedChannel channel;
+    GrpcClients clients;
     AmendGrpc.AmendBlockingStub anonymous;
     AmendGrpc.AmendBlockingStub authorised;
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress(url.getHost(), url.getPort()).usePlaintext().build();
-        anonymous = AmendGrpc.newBlockingStub(channel);
-        Metadata token = new Metadata();
-        token.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer test-token");
-        authorised = anonymous.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(token));
+        clients = GrpcClients.open(url);
+        anonymous = clients.anonymous();
+        authorised = clients.authorised();
     }
 
     @AfterEach
     void close() {
         RestApiTest.rollbackAll();
-        channel.shutdownNow();
+        clients.close();
     }
 
     static EditRequest edit(String subject, String target) {

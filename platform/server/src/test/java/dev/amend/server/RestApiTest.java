@@ -61,7 +61,7 @@ class RestApiTest {
 
     @Test
     void listsThePluginsDirectoryAndRefusesUploadsWithoutTheToken() {
-        given().get("/api/v1/plugins").then().statusCode(200)
+        given().header("Authorization", TOKEN).get("/api/v1/plugins").then().statusCode(200)
                 .body("directory", containsString("amend-plugins")).body("plugins.size()", equalTo(0));
         given().contentType("application/octet-stream").body(new byte[] {1, 2})
                 .post("/api/v1/plugins?file=a.jar").then().statusCode(401);

@@ -180,24 +180,33 @@ public final class DeltaOptimizer {
 
     /** Runs the optimisation of {@code problem} on {@code model} (reusing the lower layers). */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings) {
-        return optimise(model, problem, settings, true);
+        return optimise(model, problem, settings, true, null, () -> { });
+    }
+
+    /**
+     * Runs the optimisation of {@code problem} on {@code model} (reusing the lower layers), calling {@code beforeStep}
+     * before every step: an edit passes its context's {@code checkCancelled}, so a cancelled edit stops within a step.
+     */
+    public static Outcome optimise(EditableModel model, Problem problem, Settings settings, Runnable beforeStep) {
+        return optimise(model, problem, settings, true, null, beforeStep);
     }
 
     /** Runs the optimisation; {@code reuseLowerLayers} false reruns the whole model at every step (for benchmarks). */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers) {
-        return optimise(model, problem, settings, reuseLowerLayers, null);
+        return optimise(model, problem, settings, reuseLowerLayers, null, () -> { });
     }
 
     /**
      * Runs the optimisation starting from δ = {@code startValue} − v₀ instead of δ = 0, so the site's value starts at
-     * {@code startValue} (GRACE's "cold" values); the clamp still bounds ‖δ‖.
+     * {@code startValue} (GRACE's "cold" values); the clamp still bounds ‖δ‖; {@code beforeStep} runs before every step.
      */
-    public static Outcome optimiseFrom(EditableModel model, Problem problem, Settings settings, double[] startValue) {
-        return optimise(model, problem, settings, true, startValue);
+    public static Outcome optimiseFrom(EditableModel model, Problem problem, Settings settings, double[] startValue,
+                                       Runnable beforeStep) {
+        return optimise(model, problem, settings, true, startValue, beforeStep);
     }
 
     private static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers,
-                                    double[] startValue) {
+                                    double[] startValue, Runnable beforeStep) {
         long start = System.nanoTime();
         int lossLayer = ValueLoss.lossLayer(model, problem, settings);
         try (NDManager nd = model.manager().newSubManager()) {
@@ -220,6 +229,7 @@ public final class DeltaOptimizer {
             boolean nonFinite = false;
             int step = 0;
             for (; step < settings.steps(); step++) {
+                beforeStep.run();
                 boolean last = step == settings.steps() - 1;       // as in ROME, the last iteration only measures
                 ValueLoss.Evaluation e = loss.evaluate(delta, !last);
                 if (!Double.isFinite(e.total())) {

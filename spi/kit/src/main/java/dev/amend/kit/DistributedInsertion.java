@@ -188,7 +188,8 @@ public final class DistributedInsertion {
             ctx.checkCancelled();
             ctx.progress().progress("targets", i, n);
             DeltaOptimizer.Outcome o = DeltaOptimizer.optimise(model, ValueTargets.problem(model, requests.get(i),
-                    groups.flat(), s.locator(), zLayer, Site.LAYER_OUTPUT, s.klAtLastToken()), s.delta());
+                    groups.flat(), s.locator(), zLayer, Site.LAYER_OUTPUT, s.klAtLastToken()), s.delta(),
+                    ctx::checkCancelled);
             z[i] = o.target();
             losses.add(Map.of("subject", requests.get(i).subject(), "first", o.losses().get(0),
                     "last", o.losses().get(o.losses().size() - 1), "steps", o.steps(),

@@ -15,9 +15,14 @@ import java.util.Map;
  */
 public record EditFact(String prompt, String subject, String target, List<String> paraphrases,
                        Map<String, String> neighbourhood) {
-    /** Copies the collections (nulls become empty). */
+    /**
+     * Copies the collections (null collections become empty; null elements are kept, unmodifiable, for
+     * {@link EditLimits#check} to refuse with a message).
+     */
     public EditFact {
-        paraphrases = paraphrases == null ? List.of() : List.copyOf(paraphrases);
-        neighbourhood = neighbourhood == null ? Map.of() : Map.copyOf(neighbourhood);
+        paraphrases = paraphrases == null ? List.of()
+                : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(paraphrases));
+        neighbourhood = neighbourhood == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(neighbourhood));
     }
 }

@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
-/** Reads a hyperparameter file (YAML as EasyEdit writes them, or JSON) into a key → value tree. */
+/** Reads a hyperparameter file (YAML as EasyEdit writes them, or JSON) into a key → value tree, and writes one. */
 public final class HyperparameterFiles {
     private HyperparameterFiles() {
     }
@@ -61,5 +61,25 @@ public final class HyperparameterFiles {
         } catch (YAMLException e) {
             throw new InvalidRequestException(source + " is not valid YAML: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes {@code values} to {@code file} as YAML (block style, keys in order) after {@code comments} (one
+     * {@code #} line each); {@link #read} reads it back to the same values. Returns the file.
+     */
+    public static Path write(Path file, Map<String, ?> values, java.util.List<String> comments) throws IOException {
+        org.yaml.snakeyaml.DumperOptions options = new org.yaml.snakeyaml.DumperOptions();
+        options.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        options.setWidth(120);
+        StringBuilder text = new StringBuilder();
+        for (String c : comments) {
+            text.append("# ").append(c.replace("\n", " ")).append('\n');
+        }
+        text.append(new Yaml(options).dump(new LinkedHashMap<>(values)));
+        if (file.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        }
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
     }
 }

@@ -98,7 +98,7 @@ final class PatchFile {
      */
     static Contents read(InputStream in, long maxEntryBytes) throws IOException {
         ZipInputStream zip = new ZipInputStream(in);
-        ZipEntry first = zip.getNextEntry();
+        ZipEntry first = nextEntry(zip);
         if (first == null || !first.getName().equals("patch.json")) {
             throw new InvalidRequestException("not an Amend patch: a patch is a zip whose first entry is patch.json"
                     + (first == null ? " (the stream is empty or not a zip)" : " (found " + first.getName() + ")"));
@@ -106,7 +106,7 @@ final class PatchFile {
         JsonObject head = head(readLimited(zip, MAX_JSON, "patch.json"));
         Map<String, JsonObject> byFile = listedEdits(head, maxEntryBytes);
         Map<String, byte[]> files = new LinkedHashMap<>();
-        for (ZipEntry ze = zip.getNextEntry(); ze != null; ze = zip.getNextEntry()) {
+        for (ZipEntry ze = nextEntry(zip); ze != null; ze = nextEntry(zip)) {
             JsonObject r = byFile.get(ze.getName());
             if (r == null) {
                 throw new InvalidRequestException("the patch holds " + ze.getName() + ", which patch.json does not list");
@@ -124,6 +124,15 @@ final class PatchFile {
         return new Contents(text(head, "model", "patch.json"), text(head, "base_hash", "patch.json"), items);
     }
 
+    /** Returns the next entry of {@code zip}, or null at its end; a name that is not UTF-8 is refused. */
+    private static ZipEntry nextEntry(ZipInputStream zip) throws IOException {
+        try {
+            return zip.getNextEntry();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("the patch is damaged: the name of one of its zip entries is not UTF-8");
+        }
+    }
+
     /** Returns patch.json parsed and checked for its format and version. */
     private static JsonObject head(byte[] json) {
         JsonObject head;
@@ -134,7 +143,11 @@ final class PatchFile {
             }
             head = parsed.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new InvalidRequestException("the patch's patch.json is not a JSON object: " + e.getMessage());
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new InvalidRequestException("the patch's patch.json is not a JSON object: " + cause.getMessage());
         }
         if (!head.has("format") || !head.get("format").isJsonPrimitive()
                 || !FORMAT.equals(head.get("format").getAsString())) {
@@ -195,10 +208,24 @@ final class PatchFile {
         try {
             d = EditCodec.decode(r, TensorBlob.decode(bytes));
         } catch (RuntimeException ex) {
-            throw new InvalidRequestException("the patch's edit " + r.get("id") + " cannot be read: " + ex.getMessage());
+            throw new InvalidRequestException("the patch's edit " + r.get("id") + " cannot be read: " + reason(ex));
         }
         return new Item(r.get("id").getAsString(), r.get("seq").getAsLong(), r.get("time").getAsString(), d.edit(),
                 d.info());
+    }
+
+    /**
+     * Returns why an entry could not be decoded: the sentence of the codec's own refusals (an
+     * IllegalArgumentException or InvalidRequestException as such), else, for what the JSON library or a cast threw
+     * (a missing field, a wrong JSON type), a sentence that names no Java class.
+     */
+    private static String reason(RuntimeException ex) {
+        if ((ex.getClass() == IllegalArgumentException.class || ex instanceof InvalidRequestException)
+                && ex.getMessage() != null) {
+            return ex.getMessage();
+        }
+        return "a field of its entry in patch.json (requests, context_templates, deltas, method, method_version,"
+                + " hyperparameters, metadata or info) is missing or has the wrong JSON type";
     }
 
     private static String text(JsonObject o, String key, String where) {

@@ -10,6 +10,7 @@ import dev.amend.spi.model.Intervention;
 import dev.amend.spi.model.ModelArchitecture;
 import dev.amend.spi.model.Site;
 import dev.amend.spi.model.SiteAddition;
+import dev.amend.spi.model.SiteReplacement;
 import dev.amend.spi.model.WeightOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,10 +33,11 @@ import java.util.Set;
  * @param offsets weight offsets by layer, [out, in]
  * @param whole   whole-tensor additions by site
  * @param wanted  the captures asked for
+ * @param replaced site replacements by site
  */
 record ForwardPlan(int first, int last, int batch, int length, int[] lengths, long[] ids,
                    Map<Capture, List<Intervention>> adds, Map<Integer, NDArray> offsets, Map<Capture, NDArray> whole,
-                   Set<Capture> wanted) {
+                   Set<Capture> wanted, Map<Capture, SiteReplacement> replaced) {
 
     /** Returns {@code request} checked against {@code config} and {@code architecture}. */
     static ForwardPlan of(ForwardRequest request, TransformerConfig config, ModelArchitecture architecture) {
@@ -64,7 +66,7 @@ record ForwardPlan(int first, int last, int batch, int length, int[] lengths, lo
         }
         return new ForwardPlan(first, last, b, t, lengths, ids, interventions(request, lengths),
                 offsets(request, config, architecture), additions(request, config, b, t),
-                Set.copyOf(request.captures()));
+                Set.copyOf(request.captures()), replacements(request, config, b, t));
     }
 
     /** Throws when a sequence of {@code length} tokens does not fit the model's context. */
@@ -114,11 +116,40 @@ record ForwardPlan(int first, int last, int batch, int length, int[] lengths, lo
         return offsets;
     }
 
+    private static long width(Site site, TransformerConfig config) {
+        return site == Site.MLP_KEY ? config.intermediateSize() : config.hiddenSize();
+    }
+
+    private static Map<Capture, SiteReplacement> replacements(ForwardRequest request, TransformerConfig config, int b,
+                                                              int t) {
+        Map<Capture, SiteReplacement> replaced = new HashMap<>();
+        for (SiteReplacement r : request.replacements()) {
+            String where = "replacement at layer " + r.layer() + " " + r.site();
+            if (r.layer() >= config.layers()) {
+                throw new InvalidRequestException(where + " in a model with " + config.layers() + " layers");
+            }
+            if (!r.mask().getShape().equals(new Shape(b, t))) {
+                throw new InvalidRequestException(where + " has a mask of shape " + r.mask().getShape()
+                        + ", expected " + new Shape(b, t));
+            }
+            Shape values = r.values().getShape();
+            long width = width(r.site(), config);
+            if (!values.equals(new Shape(b, t, width)) && !values.equals(new Shape(1, t, width))) {
+                throw new InvalidRequestException(where + " has values of shape " + values + ", expected "
+                        + new Shape(b, t, width) + " or " + new Shape(1, t, width));
+            }
+            if (replaced.put(new Capture(r.layer(), r.site()), r) != null) {
+                throw new InvalidRequestException("two replacements at layer " + r.layer() + " " + r.site()
+                        + ": merge their masks");
+            }
+        }
+        return replaced;
+    }
+
     private static Map<Capture, NDArray> additions(ForwardRequest request, TransformerConfig config, int b, int t) {
         Map<Capture, NDArray> whole = new HashMap<>();
         for (SiteAddition a : request.additions()) {
-            long width = a.site() == Site.MLP_KEY ? config.intermediateSize() : config.hiddenSize();
-            Shape want = new Shape(b, t, width);
+            Shape want = new Shape(b, t, width(a.site(), config));
             if (!a.values().getShape().equals(want)) {
                 throw new InvalidRequestException("addition at layer " + a.layer() + " " + a.site() + " has shape "
                         + a.values().getShape() + ", expected " + want);

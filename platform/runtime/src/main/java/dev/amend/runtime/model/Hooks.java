@@ -8,30 +8,35 @@ import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.model.Capture;
 import dev.amend.spi.model.Intervention;
 import dev.amend.spi.model.Site;
+import dev.amend.spi.model.SiteReplacement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * What a forward pass does at its hooks: interventions, whole-tensor additions, weight offsets and captures. What
- * a hook adds is moved to the device of the block it acts on, so hooks work the same on a model split over devices.
+ * What a forward pass does at its hooks: interventions, whole-tensor additions, replacements, weight offsets and
+ * captures. What a hook adds or puts in place is moved to the device of the block it acts on, so hooks work the same on a model split over devices.
  *
  * @param adds     interventions by site
  * @param whole    whole-tensor additions by site
  * @param offsets  weight offsets [out, in] by layer
  * @param wanted   the captures asked for
  * @param captured where captured tensors are put
+ * @param replaced replacements by site
  */
 record Hooks(Map<Capture, List<Intervention>> adds, Map<Capture, NDArray> whole, Map<Integer, NDArray> offsets,
-             Set<Capture> wanted, Map<Capture, NDArray> captured) {
+             Set<Capture> wanted, Map<Capture, NDArray> captured, Map<Capture, SiteReplacement> replaced) {
 
     /** Returns hooks that do nothing. */
     static Hooks none() {
-        return new Hooks(Map.of(), Map.of(), Map.of(), Set.of(), new HashMap<>());
+        return new Hooks(Map.of(), Map.of(), Map.of(), Set.of(), new HashMap<>(), Map.of());
     }
 
-    /** Returns {@code a} at layer {@code l}'s {@code site} with this pass's additions applied, capturing it if asked. */
+    /**
+     * Returns {@code a} at layer {@code l}'s {@code site} with this pass's additions and then its replacement applied,
+     * capturing it if asked.
+     */
     NDArray at(Transformer model, int l, Site site, NDArray a) {
         Capture here = new Capture(l, site);
         List<Intervention> vectors = adds.get(here);
@@ -41,6 +46,13 @@ record Hooks(Map<Capture, List<Intervention>> adds, Map<Capture, NDArray> whole,
         NDArray all = whole.get(here);
         if (all != null) {
             a = a.add(Transformer.onDevice(all, a.getDevice()));
+        }
+        SiteReplacement put = replaced.get(here);
+        if (put != null) {
+            NDArray mask = Transformer.onDevice(put.mask(), a.getDevice()).toType(a.getDataType(), false)
+                    .expandDims(2);                                                           // [B, T, 1]
+            NDArray values = Transformer.onDevice(put.values(), a.getDevice());
+            a = a.sub(a.mul(mask)).add(values.mul(mask));                                    // keep where 0, put where 1
         }
         if (wanted.contains(here)) {
             captured.put(here, a);

@@ -586,7 +586,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
             NDArray mask = t > 1 ? causalMask(t, 0) : null;
             Map<Capture, NDArray> captured = new LinkedHashMap<>();
             NDArray x = request.resume() != null ? request.resume().hidden() : embed(idArray, 0);
-            Hooks hooks = new Hooks(plan.adds(), plan.whole(), plan.offsets(), wanted, captured);
+            Hooks hooks = new Hooks(plan.adds(), plan.whole(), plan.offsets(), wanted, captured, plan.replaced());
             for (int l = plan.first(); l <= plan.last(); l++) {
                 x = block(l, x, 0, null, mask, hooks);
             }
@@ -621,7 +621,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
     /** Returns block {@code l}'s output for the residual stream {@code x}, run on the block's device. */
     NDArray block(int l, NDArray x, int offset, KvCache cache, NDArray mask, Hooks hooks) {
         x = hooks.at(this, l, Site.LAYER_INPUT, onDevice(x, blockDevice(l)));
-        x = x.add(attention(l, x, offset, cache, mask));
+        x = x.add(hooks.at(this, l, Site.ATTENTION_OUTPUT, attention(l, x, offset, cache, mask)));
         NDArray key = hooks.at(this, l, Site.MLP_KEY, mlpKey(l, x));
         NDArray value = hooks.offset(l, key, mlpOut(l, key));                          // (W + ΔW) key, [B, T, d]
         value = adapters.apply(l, key, value);                                         // the edits' modules, [B, T, d]

@@ -116,6 +116,18 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     private static TensorInfo parseEntry(Path path, String name, JsonElement el, long dataSize) {
+        try {
+            return entry(path, name, el, dataSize);
+        } catch (MalformedCheckpointException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a field of the wrong JSON type (an object for dtype, a string in shape, a fraction in data_offsets)
+            throw new MalformedCheckpointException(path, "tensor \"" + name + "\": dtype must be a string, shape a"
+                    + " list of whole numbers and data_offsets two whole numbers");
+        }
+    }
+
+    private static TensorInfo entry(Path path, String name, JsonElement el, long dataSize) {
         if (!el.isJsonObject()) {
             throw new MalformedCheckpointException(path, "tensor \"" + name + "\": entry is not an object");
         }
@@ -136,27 +148,37 @@ public final class SafetensorsFile implements AutoCloseable {
         long[] shape = new long[shapeArr.size()];
         long elements = 1;
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeArr.get(i).getAsLong();
+            shape[i] = whole(shapeArr.get(i));
             if (shape[i] < 0) {
                 throw new MalformedCheckpointException(path, "tensor \"" + name + "\": negative dimension");
             }
-            elements *= shape[i];
+            try {
+                elements = Math.multiplyExact(elements, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new MalformedCheckpointException(path, "tensor \"" + name + "\": the shape has too many values");
+            }
         }
         JsonArray off = o.getAsJsonArray("data_offsets");
         if (off.size() != 2) {
             throw new MalformedCheckpointException(path, "tensor \"" + name + "\": data_offsets needs 2 values");
         }
-        long begin = off.get(0).getAsLong();
-        long end = off.get(1).getAsLong();
+        long begin = whole(off.get(0));
+        long end = whole(off.get(1));
         if (begin < 0 || end < begin || end > dataSize) {
             throw new MalformedCheckpointException(path, "tensor \"" + name + "\": data_offsets [" + begin + ", "
                     + end + "] lie outside the data section of " + dataSize + " bytes (truncated file?)");
         }
-        if (end - begin != elements * dtype.bytes()) {
+        if (elements > Long.MAX_VALUE / dtype.bytes() || end - begin != elements * dtype.bytes()) {
             throw new MalformedCheckpointException(path, "tensor \"" + name + "\": " + (end - begin)
                     + " bytes do not hold " + elements + " " + dtype + " values");
         }
         return new TensorInfo(name, dtype, shape, begin, end);
+    }
+
+    /** Returns {@code el} as a whole number, or throws when it is not one (a fraction, a string, null). */
+    private static long whole(JsonElement el) {
+        java.math.BigDecimal d = el.getAsJsonPrimitive().getAsBigDecimal();
+        return d.longValueExact();
     }
 
     /** Returns the path of the file. */

@@ -48,4 +48,39 @@ class EditLimitsTest {
                     .startsWith("each request needs \"prompt\", \"subject\" and \"target\""));
         }
     }
+
+    @Test
+    void textSizesAndEvaluationPromptsAreCheckedBeforeAnyTokenizing() {
+        try (Transformer m = TinyModels.random(TinyModels.gpt2(), 1, CharTokenizer.INSTANCE)) {
+            EditLimits limits = new EditLimits(2, 10, 30, 5, 12, 2);
+            assertEquals(List.of(2, 10, 30, 5, 12, 2), List.of(limits.maxRequests(), limits.maxTargetTokens(),
+                    limits.maxPromptChars(), limits.maxSubjectChars(), limits.maxTargetChars(),
+                    limits.maxEvaluationPrompts()));
+            assertTrue(refused(limits, List.of(fact("x".repeat(31) + " {}", "a", "b")), m)
+                    .startsWith("the prompt is 34 characters: at most 30 (amend.edit.max-prompt-chars)"));
+            assertTrue(refused(limits, List.of(fact("x {}", "abcdef", "b")), m)
+                    .startsWith("the subject is 6 characters: at most 5 (amend.edit.max-subject-chars)"));
+            String huge = "b".repeat(5_000_000);
+            long t0 = System.nanoTime();
+            assertTrue(refused(limits, List.of(fact("x {}", "a", huge)), m)
+                    .startsWith("the target is 5000000 characters: at most 12 (amend.edit.max-target-chars)"));
+            assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "refused without tokenizing 5 MB");
+            EditFact many = new EditFact("x {}", "a", "b", List.of("p1", "p2"), Map.of("n is", " m"));
+            assertTrue(refused(limits, List.of(many), m).startsWith("the request has 3 paraphrases and"
+                    + " neighbourhood prompts: at most 2 (amend.edit.max-evaluation-prompts)"));
+            EditFact longParaphrase = new EditFact("x {}", "a", "b", List.of("p".repeat(31)), Map.of());
+            assertTrue(refused(limits, List.of(longParaphrase), m)
+                    .startsWith("paraphrase 1 is 31 characters: at most 30"));
+            EditFact longAnswer = new EditFact("x {}", "a", "b", List.of(), Map.of("n is", "m".repeat(13)));
+            assertTrue(refused(limits, List.of(longAnswer), m).contains("at most 12"));
+            EditFact nullParaphrase = new EditFact("x {}", "a", "b", java.util.Arrays.asList("p", null), null);
+            assertTrue(refused(limits, List.of(nullParaphrase), m).startsWith("paraphrase 2 is null"));
+            java.util.Map<String, String> nullAnswer = new java.util.HashMap<>();
+            nullAnswer.put("n is", null);
+            assertTrue(refused(limits, List.of(new EditFact("x {}", "a", "b", null, nullAnswer)), m)
+                    .startsWith("the neighbourhood prompt \"n is\" has no answer"));
+            assertTrue(refused(limits, java.util.Arrays.asList(fact("x {}", "a", "b"), null), m)
+                    .startsWith("request 2: each request needs"));
+        }
+    }
 }

@@ -4,6 +4,7 @@ import static dev.amend.runtime.ledger.LedgerFixtures.SEED;
 import static dev.amend.runtime.ledger.LedgerFixtures.bits;
 import static dev.amend.runtime.ledger.LedgerFixtures.differing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,18 @@ class PatchHardeningTest {
     }
 
     @Test
+    void anEntryWithAFieldOfTheWrongTypeIsRefusedWithoutNamingAJavaClass() throws Exception {
+        Map<String, String> wrong = Map.of("info", "\"x\"", "requests", "{\"x\": [1]}", "method", "{}");
+        for (Map.Entry<String, String> field : wrong.entrySet()) {
+            String message = assertRefused(withHead(h -> h.getAsJsonArray("edits").get(0).getAsJsonObject()
+                    .add(field.getKey(), JsonParser.parseString(field.getValue()))),
+                    "missing or has the wrong JSON type");
+            assertFalse(message.contains("java.") || message.contains("Exception") || message.contains("gson"),
+                    message);
+        }
+    }
+
+    @Test
     void duplicateEditsAreRefusedInsteadOfDroppedSilently() throws Exception {
         assertRefused(withHead(h -> {
             JsonArray edits = h.getAsJsonArray("edits");
@@ -115,8 +128,23 @@ class PatchHardeningTest {
         assertRefused(zip(entries, null), "larger than its declared size");
     }
 
-    /** Imports {@code bytes} into a fresh ledger and checks the refusal's message and that nothing changed. */
-    private void assertRefused(byte[] bytes, String messagePart) throws Exception {
+    @Test
+    void anEntryNameThatIsNotUtf8IsRefused() throws Exception {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("patch.json", entries(patch).get("patch.json"));
+        entries.put("edits/\u00e9.bin", new byte[] {1});
+        byte[] bytes = zip(entries, null);
+        for (int i = 0; i + 1 < bytes.length; i++) {
+            if (bytes[i] == (byte) 0xC3 && bytes[i + 1] == (byte) 0xA9) {
+                bytes[i + 1] = '(';   // é becomes 0xC3 '(' in the local header: not UTF-8
+                break;
+            }
+        }
+        assertRefused(bytes, "not UTF-8");
+    }
+
+    /** Imports {@code bytes} into a fresh ledger, checks the refusal's message and that nothing changed; returns it. */
+    private String assertRefused(byte[] bytes, String messagePart) throws Exception {
         try (Transformer m = LedgerFixtures.gpt2(SEED); EditLedger ledger = EditLedger.open(data.resolve("x"), m)) {
             Map<String, int[]> base = bits(m);
             InvalidRequestException e = assertThrows(InvalidRequestException.class,
@@ -124,6 +152,7 @@ class PatchHardeningTest {
             assertTrue(e.getMessage().contains(messagePart), e.getMessage());
             assertEquals(0, ledger.entries().size());
             assertEquals(List.of(), differing(base, bits(m)));
+            return e.getMessage();
         }
     }
 

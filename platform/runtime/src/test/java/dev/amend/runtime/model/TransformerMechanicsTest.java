@@ -51,7 +51,7 @@ class TransformerMechanicsTest {
         }
     }
 
-    private static void assertClose(float[] a, float[] b, double tol) {
+    static void assertClose(float[] a, float[] b, double tol) {
         assertEquals(a.length, b.length);
         double max = 0;
         for (int i = 0; i < a.length; i++) {

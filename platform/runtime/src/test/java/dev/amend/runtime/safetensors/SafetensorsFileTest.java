@@ -88,6 +88,29 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void wronglyTypedFieldsAreRefusedWithTheReason() throws IOException {
+        String[] headers = {
+            "{\"w\":{\"dtype\":{},\"shape\":[1],\"data_offsets\":[0,4]}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":5,\"data_offsets\":[0,4]}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[\"x\"],\"data_offsets\":[0,4]}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[null],\"data_offsets\":[0,4]}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":\"0-4\"}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,[4]]}}",
+            "{\"w\":{\"dtype\":null,\"shape\":[1],\"data_offsets\":[0,4]}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}",
+        };
+        for (int i = 0; i < headers.length; i++) {
+            assertTrue(problem(raw("t" + i, headers[i], 4)).contains("tensor \"w\""), headers[i]);
+        }
+    }
+
+    @Test
+    void shapesWhoseSizeOverflowsAreRefused() throws IOException {
+        String h = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,0]}}";
+        assertTrue(problem(raw("o", h, 0)).contains("too many values"));
+    }
+
+    @Test
     void notJson() throws IOException {
         assertTrue(problem(raw("f", "{nope", 0)).contains("not valid JSON"));
     }

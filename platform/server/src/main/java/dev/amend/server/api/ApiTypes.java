@@ -1,5 +1,6 @@
 package dev.amend.server.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -36,24 +37,30 @@ public final class ApiTypes {
                                    String source, boolean editsIsolated, String ledger) {
     }
 
-    /** A text to continue: greedy unless {@code temperature} > 0 (then seeded top-k sampling). */
+    /**
+     * A text to continue: greedy unless {@code temperature} > 0 (then seeded top-k sampling). Sizes and ranges are
+     * checked against the host's generation limits (the same for gRPC), not here.
+     */
     public record GenerateBody(
-            @NotBlank(message = "give a non-empty prompt") @Size(max = 20000, message = "the prompt is over 20000 characters") String prompt,
-            @Min(value = 0, message = "maxNewTokens must be >= 0") @Max(value = 1024, message = "maxNewTokens must be <= 1024") Integer maxNewTokens,
-            @DecimalMin(value = "0", message = "temperature must be >= 0") @DecimalMax(value = "100", message = "temperature must be <= 100") Double temperature,
-            @Min(value = 0, message = "topK must be >= 0") Integer topK,
+            @NotBlank(message = "give a non-empty prompt") String prompt,
+            Integer maxNewTokens,
+            Double temperature,
+            Integer topK,
             Long seed) {
     }
 
-    /** A continuation. */
-    public record GenerateAnswer(String text, int[] promptIds, int[] generatedIds) {
+    /**
+     * A continuation; {@code stopReason} says why it ended ({@code max_new_tokens}, {@code end_of_text} or
+     * {@code context_end}) and {@code note} says it in words when it stopped short at the end of the model's context.
+     */
+    public record GenerateAnswer(String text, int[] promptIds, int[] generatedIds, String stopReason, String note) {
     }
 
-    /** One fact to write. */
+    /** One fact to write (text sizes are checked against the edit limits, the same for gRPC). */
     public record FactBody(
-            @NotNull(message = "each request needs a prompt") @Size(max = 4000, message = "the prompt is over 4000 characters") String prompt,
-            @NotBlank(message = "each request needs a subject") @Size(max = 1000, message = "the subject is over 1000 characters") String subject,
-            @NotBlank(message = "each request needs a non-empty target") @Size(max = 4000, message = "the target is over 4000 characters") String target,
+            @NotNull(message = "each request needs a prompt") String prompt,
+            @NotBlank(message = "each request needs a subject") String subject,
+            @NotBlank(message = "each request needs a non-empty target") String target,
             List<String> paraphrases,
             Map<String, String> neighbourhood) {
     }
@@ -61,7 +68,7 @@ public final class ApiTypes {
     /** An edit to make on the model in the path. */
     public record EditBody(
             @NotBlank(message = "name the method, e.g. \"rome\" (GET /api/v1/methods lists them)") String method,
-            @NotEmpty(message = "give at least one request {\"prompt\", \"subject\", \"target\"}") @Size(max = 1000, message = "at most 1000 requests") List<@Valid @NotNull FactBody> requests,
+            @NotEmpty(message = "give at least one request {\"prompt\", \"subject\", \"target\"}") List<@Valid @NotNull FactBody> requests,
             Map<String, Object> hparams,
             List<String> evaluators,
             Long seed) {
@@ -71,7 +78,7 @@ public final class ApiTypes {
     public record JobBody(
             @NotBlank(message = "name the model, e.g. \"demo\"") String model,
             @NotBlank(message = "name the method, e.g. \"rome\" (GET /api/v1/methods lists them)") String method,
-            @NotEmpty(message = "give at least one request {\"prompt\", \"subject\", \"target\"}") @Size(max = 1000, message = "at most 1000 requests") List<@Valid @NotNull FactBody> requests,
+            @NotEmpty(message = "give at least one request {\"prompt\", \"subject\", \"target\"}") List<@Valid @NotNull FactBody> requests,
             Map<String, Object> hparams,
             List<String> evaluators,
             Long seed) {
@@ -90,20 +97,37 @@ public final class ApiTypes {
                             double frobeniusNorm) {
     }
 
-    /** An applied edit. */
+    /**
+     * An applied edit; {@code warnings} and {@code non_finite_steps} are what the editor recorded in the edit's
+     * metadata for the caller (e.g. a corpus smaller than mom2_n_samples asked for, with how many texts were used).
+     */
     public record EditView(String id, String method, String methodVersion, List<RequestView> requests,
                            Map<String, Object> hyperparameters, List<String> contextTemplates, List<DeltaView> deltas,
                            List<ScoreView> scores, List<String> before, List<String> after, String recordedAt,
-                           Map<String, Object> info, List<AdapterView> adapters) {
+                           Map<String, Object> info, List<AdapterView> adapters, List<String> warnings,
+                           @JsonProperty("non_finite_steps") int nonFiniteSteps) {
     }
 
     /** One module an edit adds to the forward pass: its id, kind, the block it acts at and the floats it stores. */
     public record AdapterView(String id, String kind, int layer, long storedFloats) {
     }
 
-    /** The answer to an edit: 201 with the id, the answers before and after, and the scores. */
+    /**
+     * The answer to an edit: 201 with the id, the answers before and after, and the scores; {@code replayed} is true
+     * when this is the result of an earlier request with the same {@code Idempotency-Key} (absent otherwise);
+     * {@code warnings} and {@code non_finite_steps} are the editor's notes on the edit (as in {@link EditView}).
+     */
     public record EditAnswer(String id, List<String> before, List<String> after, List<ScoreView> scores,
-                             List<String> ignoredHparams, EditView edit) {
+                             List<String> ignoredHparams, EditView edit, Boolean replayed, List<String> warnings,
+                             @JsonProperty("non_finite_steps") int nonFiniteSteps) {
+    }
+
+    /**
+     * What a patch import did, answered with {@code ?report=true}: the edits it {@code added}, the ids (as exported)
+     * of the patch's edits it {@code skipped} because the history held them already, and a {@code message} saying so
+     * (null when nothing was skipped).
+     */
+    public record PatchImportAnswer(List<EditView> added, List<String> skipped, String message) {
     }
 
     /**
@@ -154,5 +178,31 @@ public final class ApiTypes {
 
     /** The installed methods and evaluators. */
     public record MethodsAnswer(List<MethodView> editors, List<EvaluatorView> evaluators) {
+    }
+
+    /** A causal trace to run on the model in the path; unset numbers take ROME's settings. */
+    public record TraceBody(
+            @NotNull(message = "give the prompt, with {} where the subject goes") @Size(max = 4000, message = "the prompt is over 4000 characters") String prompt,
+            @NotBlank(message = "give the subject whose embeddings are corrupted") @Size(max = 1000, message = "the subject is over 1000 characters") String subject,
+            @Size(max = 1000, message = "the target is over 1000 characters") String target,
+            @Min(value = 1, message = "samples must be >= 1") @Max(value = 100, message = "samples must be <= 100") Integer samples,
+            @DecimalMin(value = "0", inclusive = false, message = "noise must be > 0") @DecimalMax(value = "100", message = "noise must be <= 100") Double noise,
+            @Min(value = 0, message = "window must be >= 0 (0: chosen by the model's depth)") Integer window,
+            Long seed) {
+    }
+
+    /**
+     * A finished trace: indirect effects [layer][token] of restoring the residual stream, the MLP outputs and the
+     * attention outputs; {@code images} gives the paths of the PNG heatmaps.
+     */
+    public record TraceView(String prompt, List<String> tokens, int[] subjectRange, int layers, String answer,
+                            double[][] residual, double[][] mlp, double[][] attention, double cleanProbability,
+                            double corruptedProbability, double noise, double noiseMultiplier, double embeddingStd,
+                            long seed, int samples, int window, double seconds, Map<String, String> images) {
+    }
+
+    /** A trace job: its state and progress, and the trace when it has succeeded. */
+    public record TraceJobView(String id, String model, String state, String stage, long done, long total,
+                               TraceView result, String error, String errorKind, String createdAt, String finishedAt) {
     }
 }

@@ -17,13 +17,17 @@ public class AuthFilter {
     /** Throws {@link dev.amend.server.auth.AccessDeniedException} when the call may not proceed. */
     @ServerRequestFilter
     public void check(ContainerRequestContext request) {
-        String path = request.getUriInfo().getPath();
-        if (!path.startsWith("/api/")) {
+        if (!request.getUriInfo().getPath().startsWith("/api/")) {
             return;
         }
+        auth.check(request.getHeaderString(HttpHeaders.AUTHORIZATION), mutating(request));
+    }
+
+    /** Returns true for a call under {@code /api} that changes something: not a read, not a generation. */
+    static boolean mutating(ContainerRequestContext request) {
+        String path = request.getUriInfo().getPath();
         String method = request.getMethod();
         boolean read = method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
-        boolean mutating = !read && !path.endsWith("/generate");
-        auth.check(request.getHeaderString(HttpHeaders.AUTHORIZATION), mutating);
+        return path.startsWith("/api/") && !read && !path.endsWith("/generate");
     }
 }

@@ -33,6 +33,7 @@ public class BodyLimit {
                 }
             }
             if (announced > max) {
+                MetricsPaths.tag(ctx, MetricsPaths.TOO_LARGE);
                 String message = "the body is " + announced + " bytes, more than the host's limit of " + max
                         + " bytes (quarkus.http.limits.max-body-size): send less, or raise the limit";
                 ctx.response().setStatusCode(413).putHeader("Content-Type", "application/json")

@@ -2,7 +2,11 @@ package dev.amend.server.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.amend.server.api.ApiTypes.ErrorBody;
+import dev.amend.server.InternalErrors;
+import dev.amend.server.UnavailableException;
 import dev.amend.server.auth.AccessDeniedException;
+import dev.amend.server.editing.KeyReusedException;
+import dev.amend.server.limits.BusyException;
 import dev.amend.server.model.NotFoundException;
 import dev.amend.spi.InvalidRequestException;
 import jakarta.validation.ConstraintViolation;
@@ -12,13 +16,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** The one place errors become HTTP answers: a JSON body {@code {error, message}} and the matching status. */
 public class ErrorMapping {
-    private static final Logger LOG = Logger.getLogger(ErrorMapping.class);
-
     /** Returns 400 for bad input; the message says what to fix. */
     @ServerExceptionMapper
     public Response invalid(InvalidRequestException e) {
@@ -36,7 +37,8 @@ public class ErrorMapping {
     /** Returns 400 for a body that is not the JSON expected. */
     @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
-        return body(400, "invalid_request", "the body is not the JSON expected: " + e.getOriginalMessage());
+        return body(400, "invalid_request", "the body is not the JSON expected: "
+                + JsonMessages.clean(e.getOriginalMessage()));
     }
 
     /** Returns 400 for JSON of the wrong shape: an unknown field (e.g. a misspelt name) or a value of the wrong type. */
@@ -47,7 +49,7 @@ public class ErrorMapping {
         String message = e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u
                 ? "unknown field \"" + u.getPropertyName() + "\"" + (u.getKnownPropertyIds() == null ? ""
                         : ": known fields are " + u.getKnownPropertyIds())
-                : "the field \"" + field + "\" has the wrong type: " + e.getOriginalMessage();
+                : JsonMessages.wrongType(field, e);
         return body(400, "invalid_request", message);
     }
 
@@ -75,9 +77,8 @@ public class ErrorMapping {
      */
     @ServerExceptionMapper
     public Response ledger(dev.amend.runtime.ledger.LedgerException e) {
-        LOG.error("edit ledger failure", e);
         return body(500, e instanceof dev.amend.runtime.ledger.LedgerCorruptException ? "ledger_corrupt" : "ledger_error",
-                e.getMessage());
+                e.getMessage() + " (incident " + InternalErrors.incident("edit ledger", e) + ")");
     }
 
     /** Returns 409 for cancelled work. */
@@ -92,25 +93,49 @@ public class ErrorMapping {
         int status = e.getResponse().getStatus();
         String message = e.getMessage() == null ? Response.Status.fromStatusCode(status).getReasonPhrase()
                 : e.getMessage();
+        if (e.getCause() instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException j) {
+            return mismatched(j);
+        }
         if (e.getCause() instanceof JsonProcessingException j) {
-            message = "the body is not the JSON expected: " + j.getOriginalMessage();
+            return json(j);
         }
         String code = switch (status) {
             case 400 -> "invalid_request";
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 413 -> "too_large";
+            case 429 -> "busy";
+            case 503 -> "unavailable";
             case 415 -> "unsupported_media_type";
             default -> status >= 500 ? "internal" : "http_" + status;
         };
         return body(status, code, message);
     }
 
-    /** Returns 500 for anything else (logged with its stack trace). */
+    /** Returns 429 with Retry-After when the host is at a configured limit (queued edits, waiting generations). */
+    @ServerExceptionMapper
+    public Response busy(BusyException e) {
+        return Response.fromResponse(body(429, "busy", e.getMessage()))
+                .header("Retry-After", e.retryAfterSeconds()).build();
+    }
+
+    /** Returns 503 with Retry-After for a change asked for while the host shuts down. */
+    @ServerExceptionMapper
+    public Response unavailable(UnavailableException e) {
+        return Response.fromResponse(body(503, "shutting_down", e.getMessage()))
+                .header("Retry-After", e.retryAfterSeconds()).build();
+    }
+
+    /** Returns 422 for an idempotency key sent again with a different edit. */
+    @ServerExceptionMapper
+    public Response keyReused(KeyReusedException e) {
+        return body(422, "idempotency_key_reused", e.getMessage());
+    }
+
+    /** Returns 500 for anything else: logged with its stack trace under an incident id, which alone is answered. */
     @ServerExceptionMapper(priority = 10_000)
     public Response other(Throwable e) {
-        LOG.error("request failed", e);
-        return body(500, "internal", e.getClass().getSimpleName() + ": " + e.getMessage());
+        return body(500, "internal", InternalErrors.report("request", e));
     }
 
     private static String describe(ConstraintViolation<?> v) {

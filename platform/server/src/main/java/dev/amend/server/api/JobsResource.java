@@ -2,7 +2,8 @@ package dev.amend.server.api;
 
 import dev.amend.server.api.ApiTypes.JobBody;
 import dev.amend.server.api.ApiTypes.JobView;
-import dev.amend.server.jobs.EditJob;
+import dev.amend.server.editing.EditOutcome;
+import dev.amend.server.jobs.Job;
 import dev.amend.server.jobs.EditJobs;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -10,6 +11,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -26,12 +28,16 @@ public class JobsResource {
     @Inject
     EditJobs jobs;
 
-    /** Starts an edit job: 202 with the job (bad input is refused at once with 400). */
+    /**
+     * Starts an edit job: 202 with the job (bad input is refused at once with 400). With an {@code Idempotency-Key}
+     * already used for this edit, the job is that edit's (succeeded at once when it is recorded).
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response submit(@Valid @NotNull(message = "send a JSON body {\"model\", \"method\", \"requests\"}") JobBody body) {
-        EditJob job = jobs.submit(Views.order(body.model(), body.method(), body.requests(), body.hparams(),
-                body.evaluators(), body.seed()));
+    public Response submit(@HeaderParam("Idempotency-Key") String key,
+                           @Valid @NotNull(message = "send a JSON body {\"model\", \"method\", \"requests\"}") JobBody body) {
+        Job<EditOutcome> job = jobs.submit(Views.order(body.model(), body.method(), body.requests(), body.hparams(),
+                body.evaluators(), body.seed(), key));
         return Response.accepted(Views.job(job.snapshot())).location(URI.create("/api/v1/jobs/" + job.id())).build();
     }
 

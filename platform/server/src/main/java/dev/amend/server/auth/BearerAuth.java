@@ -19,6 +19,21 @@ public class BearerAuth {
     @ConfigProperty(name = "amend.auth.protect-reads", defaultValue = "false")
     boolean protectReads;
 
+    /** Returns true when {@code authorization} (may be null) carries the host's token: the caller may see server paths. */
+    public boolean authenticated(String authorization) {
+        String expected = token.map(String::strip).filter(t -> !t.isEmpty()).orElse(null);
+        if (expected == null || authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return false;
+        }
+        return MessageDigest.isEqual(authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8),
+                expected.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Returns true when reads need the token too ({@code amend.auth.protect-reads}). */
+    public boolean readsProtected() {
+        return protectReads;
+    }
+
     /** Returns normally when a call carrying {@code authorization} (may be null) may proceed; else throws. */
     public void check(String authorization, boolean mutating) {
         if (!mutating && !protectReads) {

@@ -1,42 +1,33 @@
 package dev.amend.server.editing;
 
 import dev.amend.runtime.editing.Baseline;
-import dev.amend.runtime.editing.EditLimits;
 import dev.amend.runtime.editing.EditSession;
 import dev.amend.runtime.editing.EditTrial;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.ledger.LedgerEntry;
-import dev.amend.runtime.ledger.RollbackResult;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.plugins.EditorLease;
 import dev.amend.runtime.plugins.EvaluatorLease;
+import dev.amend.server.limits.ComputeGate;
+import dev.amend.server.limits.HostLimits;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.server.model.NotFoundException;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;
-import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EvaluationCase;
-import dev.amend.spi.edit.WeightDelta;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.Callable;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -44,10 +35,9 @@ import org.jboss.logging.Logger;
 /**
  * The host's edits on the runtime's edit pipeline ({@link EditSession}): validate → configure the method →
  * compute the edit on the working copy, apply it there, answer and score → record it in the ledger as applied
- * (durably first) and copy the touched weights to the serving copy, or restore them. Every edit computation,
- * rollback and import of the process runs on one thread ("amend-edits"): edits are serialised per model and
- * across models (DJL allows one gradient-collecting scope per process), and that thread owns the working copies
- * of the weights.
+ * (durably first) and copy the touched weights to the serving copy, or restore them. Edits run on the
+ * {@link EditThread}, at most {@code amend.edit.max-queued} per model at once; while one computes, generations are
+ * held back ({@link ComputeGate}). An edit with an idempotency key is applied once: a retry gets the first result.
  */
 @ApplicationScoped
 public class EditService {
@@ -59,43 +49,55 @@ public class EditService {
     @Inject
     Methods methods;
 
-    @ConfigProperty(name = "amend.edit.max-requests", defaultValue = "64")
-    int maxRequests;
+    @Inject
+    HostLimits limits;
 
-    @ConfigProperty(name = "amend.edit.max-target-tokens", defaultValue = "128")
-    int maxTargetTokens;
+    @Inject
+    EditorFiles editorFiles;
+
+    @Inject
+    EditThread thread;
 
     @ConfigProperty(name = "amend.edit.evaluators", defaultValue = EditSession.DEFAULT_EVALUATOR_NAMES)
     List<String> defaultEvaluators;
 
-    private final ExecutorService editThread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(() -> {
-            // grad mode is per thread in DJL: off on this one; the model code turns it on per forward pass that needs it
-            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-            r.run();
-        }, "amend-edits");
-        t.setDaemon(true);
-        return t;
-    });
+    private final EditBacklog backlog = new EditBacklog();
+    private final Map<String, Flight> inFlight = new HashMap<>();
+    private volatile boolean cancelAll;
+
+    private record Flight(String fingerprint, CompletableFuture<EditOutcome> future) {
+    }
 
     /**
      * A validated edit, ready to run. It holds leases on the method and evaluators (pinning the plugin versions
      * it was prepared with); {@link #submit} closes them when the edit ends, or close it if it is never submitted.
      *
-     * @param model      the model
-     * @param order      what was asked
-     * @param cases      the checked requests with their evaluation material
-     * @param editor     the configured method, leased from the plugin catalog
-     * @param evaluators the evaluators to score with, leased from the plugin catalog
+     * @param model       the model
+     * @param order       what was asked
+     * @param cases       the checked requests with their evaluation material
+     * @param editor      the configured method, leased from the plugin catalog
+     * @param evaluators  the evaluators to score with, leased from the plugin catalog
+     * @param fingerprint the request's fingerprint, recorded with its idempotency key; null without a key
      */
     public record Prepared(HostedModel model, EditOrder order, List<EvaluationCase> cases,
-                           EditorLease editor, List<EvaluatorLease> evaluators) implements AutoCloseable {
+                           EditorLease editor, List<EvaluatorLease> evaluators, String fingerprint)
+            implements AutoCloseable {
         /** Releases the leases (the plugin versions may then be unloaded). */
         @Override
         public void close() {
             evaluators.forEach(EvaluatorLease::close);
             editor.close();
         }
+    }
+
+    /**
+     * An edit on its way: the future of its outcome, and whether it is the result of an earlier request with the
+     * same idempotency key (already recorded, or still running).
+     *
+     * @param future   the outcome when the edit ends
+     * @param replayed true when no new edit was started for this request
+     */
+    public record Submission(CompletableFuture<EditOutcome> future, boolean replayed) {
     }
 
     /**
@@ -111,51 +113,121 @@ public class EditService {
             throw new InvalidRequestException("no method given: set \"method\" to one of "
                     + String.join(", ", methods.editorNames()));
         }
+        String key = EditKeys.check(order.key());
         Transformer m = model.serving();
-        List<EvaluationCase> cases = new EditLimits(maxRequests, maxTargetTokens).check(order.facts(), m, model.name());
-        EditorLease editor = methods.leaseEditor(order.method(), m.architecture(), order.hparams());
+        List<EvaluationCase> cases = limits.edits().check(order.facts(), m, model.name());
+        List<String> evaluatorNames = order.evaluators() == null ? defaultEvaluators : order.evaluators();
+        if (evaluatorNames.contains(null)) {
+            throw new InvalidRequestException("evaluators: a name is null: give evaluator names as strings");
+        }
+        Map<String, Object> hparams = editorFiles.confine(order.method(), order.hparams());
+        EditorLease editor = methods.leaseEditor(order.method(), m.architecture(), hparams);
         List<EvaluatorLease> evaluators = new ArrayList<>();
+        String fingerprint = key == null ? null : EditKeys.fingerprint(order);
         try {
-            for (String name : new LinkedHashSet<>(order.evaluators() == null ? defaultEvaluators
-                    : order.evaluators())) {
+            for (String name : new LinkedHashSet<>(evaluatorNames)) {
                 if (!name.isBlank()) {
                     evaluators.add(methods.leaseEvaluator(name.strip()));
                 }
             }
         } catch (RuntimeException | Error e) {
-            new Prepared(model, order, cases, editor, evaluators).close();
+            new Prepared(model, order, cases, editor, evaluators, fingerprint).close();
             throw e;
         }
-        return new Prepared(model, order, cases, editor, evaluators);
+        return new Prepared(model, order, cases, editor, evaluators, fingerprint);
     }
 
-    /** Returns the outcome of {@code order}, computed, recorded and scored (blocks until done). */
+    /** Returns the outcome of {@code order}, computed, recorded and scored, or the first result of its idempotency key. */
     public EditOutcome edit(EditOrder order) {
-        Prepared p = prepare(order);
-        return await(submit(p, ProgressListener.NONE, () -> false));
+        Submission s = start(order, ProgressListener.NONE, () -> false);
+        EditOutcome outcome = EditThread.await(s.future());
+        return s.replayed() ? outcome.asReplayed() : outcome;
+    }
+
+    /**
+     * Returns {@code order} on its way: a new edit queued on the edit thread, or, when its idempotency key was used
+     * before, the first request's edit (recorded, or still running). Throws when the order is invalid, the key was
+     * used for a different edit, or the model has as many edits queued as it takes.
+     */
+    public Submission start(EditOrder order, ProgressListener progress, BooleanSupplier cancelled) {
+        String key = EditKeys.check(order.key());
+        if (key == null) {
+            return new Submission(submit(prepare(order), progress, cancelled), false);
+        }
+        synchronized (inFlight) {
+            String fingerprint = EditKeys.fingerprint(order);
+            String slot = order.model() + "\n" + key;
+            Flight flight = inFlight.get(slot);
+            if (flight != null) {
+                EditKeys.requireSame(key, flight.fingerprint(), fingerprint);
+                return new Submission(flight.future(), true);
+            }
+            Optional<LedgerEntry> recorded = EditKeys.recorded(models.get(order.model()), key);
+            if (recorded.isPresent()) {
+                EditKeys.requireSame(key, (String) recorded.get().info().get(EditKeys.FINGERPRINT), fingerprint);
+                return new Submission(CompletableFuture.completedFuture(EditKeys.replay(recorded.get())), true);
+            }
+            CompletableFuture<EditOutcome> future = submit(prepare(order), progress, cancelled);
+            inFlight.put(slot, new Flight(fingerprint, future));
+            future.whenComplete((o, e) -> {
+                synchronized (inFlight) {
+                    inFlight.remove(slot);
+                }
+            });
+            return new Submission(future, false);
+        }
     }
 
     /**
      * Returns a future of the outcome of {@code prepared}, queued on the edit thread; the prepared edit's leases are
-     * closed when it ends (however it ends).
+     * closed when it ends (however it ends). Throws {@link dev.amend.server.limits.BusyException} when the model has
+     * {@code amend.edit.max-queued} edits queued or running already.
      */
     public CompletableFuture<EditOutcome> submit(Prepared prepared, ProgressListener progress,
                                                  BooleanSupplier cancelled) {
+        String name = prepared.model().name();
+        BooleanSupplier stop = () -> cancelAll || cancelled.getAsBoolean();
+        double[] seconds = {0};
         CompletableFuture<EditOutcome> future;
         try {
-            future = CompletableFuture.supplyAsync(() -> {
-                if (cancelled.getAsBoolean()) {
-                    throw new CancellationException("the edit was cancelled before it started");
-                }
-                HostedModel model = prepared.model();
-                return model.isolated() ? run(prepared, progress, cancelled)
-                        : model.write(() -> run(prepared, progress, cancelled));
-            }, editThread);
+            backlog.enter(name, limits.maxQueuedEdits());
+            try {
+                future = thread.supply(() -> {
+                    long t0 = System.nanoTime();
+                    try {
+                        return runOnce(prepared, progress, stop);
+                    } finally {
+                        seconds[0] = (System.nanoTime() - t0) / 1e9;
+                    }
+                });
+            } catch (RuntimeException e) {
+                backlog.leave(name, 0);
+                throw e;
+            }
         } catch (RuntimeException e) {
             prepared.close();
             throw e;
         }
-        return future.whenComplete((outcome, error) -> prepared.close());
+        return future.whenComplete((outcome, error) -> {
+            backlog.leave(name, seconds[0]);
+            prepared.close();
+        });
+    }
+
+    private EditOutcome runOnce(Prepared prepared, ProgressListener progress, BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) {
+            throw new CancellationException(cancelAll ? "the host is shutting down: the edit was cancelled before it"
+                    + " started" : "the edit was cancelled before it started");
+        }
+        HostedModel model = prepared.model();
+        ComputeGate gate = limits.gate();
+        gate.editStarted();
+        try {
+            return model.isolated() ? run(prepared, progress, cancelled)
+                    : model.write(() -> run(prepared, progress, cancelled));
+        } finally {
+            gate.editEnded();
+        }
     }
 
     private EditOutcome run(Prepared p, ProgressListener progress, BooleanSupplier cancelled) {
@@ -173,6 +245,10 @@ public class EditService {
             extra.put("ignored_hparams", p.editor().ignored());
             extra.put("seconds_edit", trial.secondsEdit());
             extra.put("seconds_evaluation", trial.secondsEvaluation());
+            if (p.fingerprint() != null) {
+                extra.put(EditKeys.KEY, p.order().key());
+                extra.put(EditKeys.FINGERPRINT, p.fingerprint());
+            }
             ctx.checkCancelled();
             LedgerEntry entry = model.recordApplied(trial.edit(), trial.info(extra).toMap(), trial.applied());
             trial.keep();
@@ -183,98 +259,13 @@ public class EditService {
         }
     }
 
-    /** Returns the applied edits of {@code model}, oldest first. */
-    public List<LedgerEntry> entries(String model) {
-        HostedModel m = models.get(model);
-        return m.read(() -> m.ledger().entries());
+    /** Asks every queued and running edit to stop (at its next check; the model stays unchanged). */
+    public void cancelAll() {
+        cancelAll = true;
     }
 
-    /** Returns applied edit {@code id} of {@code model}, or throws {@link NotFoundException}. */
-    public LedgerEntry entry(String model, String id) {
-        HostedModel m = models.get(model);
-        return m.read(() -> m.ledger().entry(id)).orElseThrow(() -> new NotFoundException("edit \"" + id
-                + "\" is not applied to model " + model + " (GET /api/v1/models/" + model + "/edits lists them)"));
-    }
-
-    /** Returns the result of rolling back {@code ids} of {@code model} (run on the edit thread). */
-    public RollbackOutcome rollback(String model, List<String> ids) {
-        HostedModel m = models.get(model);
-        if (ids.isEmpty()) {
-            throw new InvalidRequestException("no edit ids given: name the edits to roll back");
-        }
-        for (String id : ids) {
-            entry(model, id);
-        }
-        return await(editThread.submit(() -> {
-            Set<String> touched = weights(m.read(() -> m.ledger().history()));
-            RollbackResult r = m.write(() -> m.ledger().rollback(ids));
-            m.syncWorking(touched);
-            return new RollbackOutcome(r, m.weightsHash());
-        }));
-    }
-
-    /** Returns the patch file of {@code ids} of {@code model} (all applied edits when empty). */
-    public byte[] exportPatch(String model, List<String> ids) {
-        for (String id : ids) {
-            entry(model, id);
-        }
-        HostedModel m = models.get(model);
-        return m.read(() -> {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            m.ledger().exportPatch(ids, out);
-            return out.toByteArray();
-        });
-    }
-
-    /** Returns the entries a patch added to {@code model} (run on the edit thread; checks the base model hash). */
-    public List<LedgerEntry> importPatch(String model, byte[] patch) {
-        HostedModel m = models.get(model);
-        if (patch == null || patch.length == 0) {
-            throw new InvalidRequestException("the patch is empty: send the bytes of an exported patch file");
-        }
-        return await(editThread.submit(() -> {
-            List<LedgerEntry> added = m.write(() -> m.ledger().importPatch(new ByteArrayInputStream(patch)));
-            m.syncWorking(weights(added.stream().map(LedgerEntry::edit).toList()));
-            return added;
-        }));
-    }
-
-    private static Set<String> weights(List<Edit> edits) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Edit e : edits) {
-            for (WeightDelta d : e.deltas()) {
-                out.add(d.weight());
-            }
-        }
-        return out;
-    }
-
-    /** Returns the future's value, rethrowing what the work threw. */
-    public static <T> T await(Future<T> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            future.cancel(true);
-            throw new CancellationException("interrupted while waiting for the edit thread");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    /** Runs {@code work} on the edit thread and returns its value (for tests and tools needing the working copy). */
-    public <T> T onEditThread(Callable<T> work) {
-        return await(editThread.submit(work));
-    }
-
-    @PreDestroy
-    void stop() {
-        editThread.shutdownNow();
+    /** Returns the outcome future's value, rethrowing what the work threw (see {@link EditThread#await}). */
+    public static <T> T await(java.util.concurrent.Future<T> future) {
+        return EditThread.await(future);
     }
 }

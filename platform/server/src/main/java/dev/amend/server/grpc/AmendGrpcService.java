@@ -9,6 +9,10 @@ import static dev.amend.server.grpc.GrpcMessages.plugins;
 import static dev.amend.server.grpc.GrpcMessages.response;
 
 import com.google.protobuf.ByteString;
+import dev.amend.kit.trace.Trace;
+import dev.amend.kit.trace.TraceKind;
+import dev.amend.runtime.trace.TraceHeatmaps;
+import dev.amend.server.editing.EditHistory;
 import dev.amend.server.editing.EditService;
 import dev.amend.server.editing.Methods;
 import dev.amend.server.editing.PluginDirectory;
@@ -40,16 +44,26 @@ import dev.amend.server.grpc.v1.PluginInfo;
 import dev.amend.server.grpc.v1.PluginRef;
 import dev.amend.server.grpc.v1.RollbackRequest;
 import dev.amend.server.grpc.v1.RollbackResponse;
+import dev.amend.server.grpc.v1.TraceHeatmap;
+import dev.amend.server.grpc.v1.TraceHeatmapRequest;
+import dev.amend.server.grpc.v1.TraceJob;
+import dev.amend.server.grpc.v1.TraceJobRef;
+import dev.amend.server.grpc.v1.TraceRequest;
 import dev.amend.server.jobs.EditJobs;
+import dev.amend.server.jobs.TraceJobs;
+import dev.amend.server.model.Generations;
 import dev.amend.server.model.HostedModel;
 import dev.amend.server.model.HostedModels;
 import dev.amend.spi.model.GenerationResult;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
 import jakarta.inject.Inject;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** The gRPC face of the host (service {@code amend.v1.Amend}): the same operations as the REST API. */
@@ -65,10 +79,19 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     EditService edits;
 
     @Inject
+    EditHistory history;
+
+    @Inject
+    Generations generations;
+
+    @Inject
     EditJobs jobs;
 
     @Inject
     PluginDirectory pluginDirectory;
+
+    @Inject
+    TraceJobs traces;
 
     @Override
     @Blocking
@@ -100,7 +123,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
                 b.addModels(ModelSummary.newBuilder().setName(m.name())
                         .setFamily(m.serving().architecture().family())
                         .setParameters(m.serving().architecture().parameters())
-                        .setEdits(edits.entries(m.name()).size()));
+                        .setEdits(history.entries(m.name()).size()));
             }
             return b.build();
         });
@@ -116,7 +139,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
                     .setLayers(a.layers()).setHiddenSize(a.hiddenSize()).setIntermediateSize(a.intermediateSize())
                     .setVocabSize(a.vocabSize()).setMaxContext(a.maxContext()).setParameters(a.parameters())
                     .setDtype(a.dtype()).setBaseHash(m.serving().baseHash()).setWeightsHash(m.weightsHash())
-                    .setEdits(edits.entries(m.name()).size()).setSource(m.source()).setLedger(m.ledgerDescription());
+                    .setEdits(history.entries(m.name()).size()).setSource(m.source()).setLedger(m.ledgerDescription());
             for (var p : a.editPoints()) {
                 b.addEditPoints(EditPoint.newBuilder().setLayer(p.layer()).setWeight(p.weight())
                         .setInFeatures(p.inFeatures()).setOutFeatures(p.outFeatures()));
@@ -137,9 +160,13 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     @Blocking
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
         unary(out, () -> {
-            GenerationResult a = models.get(request.getModel()).generate(request.getPrompt(),
+            Generations.Generated g = generations.generate(request.getModel(), request.getPrompt(),
                     request.getMaxNewTokens(), request.getTemperature(), request.getTopK(), request.getSeed());
-            GenerateResponse.Builder b = GenerateResponse.newBuilder().setText(a.text());
+            GenerationResult a = g.result();
+            GenerateResponse.Builder b = GenerateResponse.newBuilder().setText(a.text()).setStopReason(g.stopReason());
+            if (g.note() != null) {
+                b.setNote(g.note());
+            }
             for (int id : a.promptIds()) {
                 b.addPromptIds(id);
             }
@@ -159,20 +186,20 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     @Override
     @Blocking
     public void listEdits(ModelRef request, StreamObserver<ListEditsResponse> out) {
-        unary(out, () -> list(edits.entries(request.getModel())));
+        unary(out, () -> list(history.entries(request.getModel())));
     }
 
     @Override
     @Blocking
     public void getEdit(EditRef request, StreamObserver<EditEntry> out) {
-        unary(out, () -> entry(edits.entry(request.getModel(), request.getId())));
+        unary(out, () -> entry(history.entry(request.getModel(), request.getId())));
     }
 
     @Override
     @Blocking
     public void rollbackEdits(RollbackRequest request, StreamObserver<RollbackResponse> out) {
         unary(out, () -> {
-            return GrpcMessages.rollback(edits.rollback(request.getModel(), request.getIdsList()));
+            return GrpcMessages.rollback(history.rollback(request.getModel(), request.getIdsList()));
         });
     }
 
@@ -180,13 +207,14 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
     @Blocking
     public void exportPatch(ExportPatchRequest request, StreamObserver<Patch> out) {
         unary(out, () -> Patch.newBuilder()
-                .setContent(ByteString.copyFrom(edits.exportPatch(request.getModel(), request.getIdsList()))).build());
+                .setContent(ByteString.copyFrom(history.exportPatch(request.getModel(), request.getIdsList()))).build());
     }
 
     @Override
     @Blocking
     public void importPatch(ImportPatchRequest request, StreamObserver<ListEditsResponse> out) {
-        unary(out, () -> list(edits.importPatch(request.getModel(), request.getContent().toByteArray())));
+        unary(out, () -> GrpcMessages.imported(history.importPatch(request.getModel(),
+                request.getContent().toByteArray())));
     }
 
     @Override
@@ -209,10 +237,55 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
 
     @Override
     public void watchJob(JobRef request, StreamObserver<Job> out) {
+        stream(out, () -> jobs.watch(request.getId()), GrpcMessages::job);
+    }
+
+    @Override
+    @Blocking
+    public void submitTraceJob(TraceRequest request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.submit(request.getModel(), GrpcTraces.request(request),
+                GrpcTraces.settings(request)).snapshot()));
+    }
+
+    @Override
+    @Blocking
+    public void getTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.get(request.getModel(), request.getId()).snapshot()));
+    }
+
+    @Override
+    @Blocking
+    public void cancelTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        unary(out, () -> GrpcTraces.job(traces.cancel(request.getModel(), request.getId())));
+    }
+
+    @Override
+    public void watchTraceJob(TraceJobRef request, StreamObserver<TraceJob> out) {
+        stream(out, () -> traces.watch(request.getModel(), request.getId()), GrpcTraces::job);
+    }
+
+    @Override
+    @Blocking
+    public void getTraceHeatmap(TraceHeatmapRequest request, StreamObserver<TraceHeatmap> out) {
+        unary(out, () -> {
+            TraceKind kind = GrpcTraces.kind(request.getKind());
+            dev.amend.server.jobs.Job.Snapshot<Trace> s = traces.get(request.getModel(), request.getId()).snapshot();
+            if (s.outcome() == null) {
+                throw Status.FAILED_PRECONDITION.withDescription("trace " + s.id() + " is "
+                        + s.state().name().toLowerCase(java.util.Locale.ROOT)
+                        + ": its heatmaps exist once it has succeeded").asRuntimeException();
+            }
+            return TraceHeatmap.newBuilder().setPng(ByteString.copyFrom(TraceHeatmaps.png(s.outcome(), kind)))
+                    .build();
+        });
+    }
+
+    /** Sends each state {@code states} emits as a message until it completes; a cancelled call stops it. */
+    private static <S, M> void stream(StreamObserver<M> out, Supplier<Multi<S>> states, Function<S, M> message) {
         try {
-            Cancellable subscription = jobs.watch(request.getId()).subscribe().with(
-                    s -> out.onNext(job(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
-            if (out instanceof ServerCallStreamObserver<Job> server) {
+            Cancellable subscription = states.get().subscribe().with(
+                    s -> out.onNext(message.apply(s)), e -> out.onError(GrpcErrors.status(e)), out::onCompleted);
+            if (out instanceof ServerCallStreamObserver<M> server) {
                 server.setOnCancelHandler(subscription::cancel);
             }
         } catch (RuntimeException e) {
@@ -224,7 +297,7 @@ public class AmendGrpcService extends AmendGrpc.AmendImplBase {
         T value;
         try {
             value = work.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             out.onError(GrpcErrors.status(e));
             return;
         }

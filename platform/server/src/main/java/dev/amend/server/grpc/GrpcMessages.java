@@ -3,6 +3,7 @@ package dev.amend.server.grpc;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.amend.runtime.editing.EditFact;
+import dev.amend.runtime.editing.EditNotes;
 import dev.amend.runtime.ledger.LedgerEntry;
 import dev.amend.runtime.plugins.MethodInfo;
 import dev.amend.runtime.plugins.PluginInfo.Provided;
@@ -29,7 +30,6 @@ import dev.amend.server.grpc.v1.PluginInfo;
 import dev.amend.server.grpc.v1.ProvidedMethod;
 import dev.amend.server.grpc.v1.RollbackResponse;
 import dev.amend.server.grpc.v1.Score;
-import dev.amend.server.jobs.EditJob;
 import dev.amend.spi.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +113,9 @@ final class GrpcMessages {
             try {
                 hparams = JSON.readValue(r.getHparamsJson(), MAP);
             } catch (Exception e) {
-                throw new InvalidRequestException("hparams_json is not a JSON object: " + e.getMessage(), e);
+                String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                        ? dev.amend.server.api.JsonMessages.clean(j.getOriginalMessage()) : "it cannot be read";
+                throw new InvalidRequestException("hparams_json is not a JSON object: " + why, e);
             }
         }
         List<EditFact> facts = new ArrayList<>();
@@ -123,14 +125,29 @@ final class GrpcMessages {
         }
         List<String> evaluators = r.getNoEvaluation() ? List.of()
                 : r.getEvaluatorsCount() == 0 ? null : r.getEvaluatorsList();
-        return new EditOrder(r.getModel(), r.getMethod(), facts, hparams, evaluators, r.getSeed());
+        return new EditOrder(r.getModel(), r.getMethod(), facts, hparams, evaluators, r.getSeed(),
+                r.getRequestId().isEmpty() ? null : r.getRequestId());
     }
 
     /** Returns the answer to a finished edit. */
     static EditResponse response(EditOutcome o) {
+        EditNotes notes = EditNotes.of(o.entry().edit());
         EditResponse.Builder b = EditResponse.newBuilder().setId(o.entry().id()).addAllBefore(o.before())
-                .addAllAfter(o.after()).setEdit(entry(o.entry()));
+                .addAllAfter(o.after()).setEdit(entry(o.entry())).setReplayed(o.replayed())
+                .addAllWarnings(notes.warnings()).setNonFiniteSteps(notes.nonFiniteSteps());
         o.scores().forEach(s -> b.addScores(score(s)));
+        return b.build();
+    }
+
+    /**
+     * Returns the entries an import added, with the ids it skipped because the history held them already and its
+     * message saying so.
+     */
+    static ListEditsResponse imported(dev.amend.runtime.ledger.PatchImport report) {
+        ListEditsResponse.Builder b = list(report.added()).toBuilder().addAllSkipped(report.skipped());
+        if (report.message() != null) {
+            b.setMessage(report.message());
+        }
         return b.build();
     }
 
@@ -159,6 +176,8 @@ final class GrpcMessages {
         e.info().scores().forEach(s -> b.addScores(score(s)));
         b.addAllBefore(e.info().before());
         b.addAllAfter(e.info().after());
+        EditNotes notes = EditNotes.of(e.edit());
+        b.addAllWarnings(notes.warnings()).setNonFiniteSteps(notes.nonFiniteSteps());
         return b.build();
     }
 
@@ -168,7 +187,7 @@ final class GrpcMessages {
     }
 
     /** Returns a job at one moment. */
-    static Job job(EditJob.Snapshot s) {
+    static Job job(dev.amend.server.jobs.Job.Snapshot<EditOutcome> s) {
         Job.Builder b = Job.newBuilder().setId(s.id()).setModel(s.model())
                 .setState(s.state().name().toLowerCase(java.util.Locale.ROOT)).setStage(s.stage())
                 .setDone(s.done()).setTotal(s.total());

@@ -82,8 +82,15 @@ public final class HyperparameterBinder {
                 continue;
             }
             int idx = Arrays.asList(components).indexOf(c);
+            if (e.getValue() == null && args[idx] != null) {
+                problems.add("\"" + e.getKey() + "\" must not be null: leave the key out for its default");
+                continue;
+            }
             try {
                 args[idx] = convert(e.getValue(), c.getGenericType(), e.getKey());
+                if (!c.isAnnotationPresent(NonFiniteAllowed.class)) {
+                    requireFinite(args[idx], e.getKey());
+                }
             } catch (IllegalArgumentException ex) {
                 problems.add(ex.getMessage());
             }
@@ -118,6 +125,26 @@ public final class HyperparameterBinder {
             }
         }
         return false;
+    }
+
+    /**
+     * Returns the entries of {@code values} whose key names a component of {@code type} marked {@link LocalPath}
+     * (keys spelt as the binder accepts them: snake_case, camelCase or with dashes), in their given order.
+     */
+    public static Map<String, Object> localPaths(Class<? extends Record> type, Map<String, ?> values) {
+        Set<String> marked = new TreeSet<>();
+        for (RecordComponent c : type.getRecordComponents()) {
+            if (c.isAnnotationPresent(LocalPath.class)) {
+                marked.add(normalise(c.getName()));
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (marked.contains(normalise(k))) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     /** Returns the record as an ordered map of snake_case key → value, for recording in an edit. */
@@ -224,11 +251,24 @@ public final class HyperparameterBinder {
             List<?> in = raw instanceof List<?> l ? l : List.of(raw);
             List<Object> out = new ArrayList<>();
             for (int i = 0; i < in.size(); i++) {
+                if (in.get(i) == null) {
+                    throw new IllegalArgumentException("\"" + key + "[" + i + "]\" must not be null");
+                }
                 out.add(convert(in.get(i), element, key + "[" + i + "]"));
             }
             return List.copyOf(out);
         }
         throw new IllegalArgumentException("\"" + key + "\" has an unsupported type " + cls.getSimpleName());
+    }
+
+    private static void requireFinite(Object value, String key) {
+        if (value instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                requireFinite(l.get(i), key + "[" + i + "]");
+            }
+        } else if (value instanceof Double d && !Double.isFinite(d) || value instanceof Float f && !Float.isFinite(f)) {
+            throw new IllegalArgumentException("\"" + key + "\" must be a finite number, got " + value);
+        }
     }
 
     private static long integral(Object raw, String key, long min, long max) {

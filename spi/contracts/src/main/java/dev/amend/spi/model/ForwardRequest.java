@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param gradients      build the autograd graph (weights stay frozen; interventions may require gradients)
  * @param weightOffsets  differentiable changes of edit-point weights for this pass only (at most one per layer)
  * @param additions      whole tensors added at sites (differentiable)
+ * @param replacements   states set at sites where a mask says so (at most one per layer and site)
  */
 public record ForwardRequest(
         List<int[]> tokens,
@@ -28,7 +29,8 @@ public record ForwardRequest(
         Resume resume,
         boolean gradients,
         List<WeightOffset> weightOffsets,
-        List<SiteAddition> additions) {
+        List<SiteAddition> additions,
+        List<SiteReplacement> replacements) {
 
     /**
      * Starts the pass at block {@code layer} with {@code hidden} as the residual stream entering it.
@@ -50,6 +52,7 @@ public record ForwardRequest(
         captures = List.copyOf(captures);
         weightOffsets = weightOffsets == null ? List.of() : List.copyOf(weightOffsets);
         additions = additions == null ? List.of() : List.copyOf(additions);
+        replacements = replacements == null ? List.of() : List.copyOf(replacements);
         java.util.Set<Integer> offsetLayers = new java.util.HashSet<>();
         for (WeightOffset o : weightOffsets) {
             if (!offsetLayers.add(o.layer())) {
@@ -66,10 +69,17 @@ public record ForwardRequest(
         }
     }
 
+    /** Returns a pass without site replacements (the eight fields before replacements were added). */
+    public ForwardRequest(List<int[]> tokens, List<Intervention> interventions, List<Capture> captures,
+                          int stopAfterLayer, Resume resume, boolean gradients, List<WeightOffset> weightOffsets,
+                          List<SiteAddition> additions) {
+        this(tokens, interventions, captures, stopAfterLayer, resume, gradients, weightOffsets, additions, List.of());
+    }
+
     /** Returns a pass without weight offsets or site additions (the original six fields). */
     public ForwardRequest(List<int[]> tokens, List<Intervention> interventions, List<Capture> captures,
                           int stopAfterLayer, Resume resume, boolean gradients) {
-        this(tokens, interventions, captures, stopAfterLayer, resume, gradients, List.of(), List.of());
+        this(tokens, interventions, captures, stopAfterLayer, resume, gradients, List.of(), List.of(), List.of());
     }
 
     /** Returns a plain no-gradient forward of {@code tokens} with logits. */
@@ -101,6 +111,7 @@ public record ForwardRequest(
         private boolean gradients;
         private final List<WeightOffset> weightOffsets = new ArrayList<>();
         private final List<SiteAddition> additions = new ArrayList<>();
+        private final List<SiteReplacement> replacements = new ArrayList<>();
 
         private Builder(List<int[]> tokens) {
             this.tokens = tokens;
@@ -160,10 +171,16 @@ public record ForwardRequest(
             return this;
         }
 
+        /** Sets states at a site where a mask says so and returns this builder. */
+        public Builder replace(SiteReplacement r) {
+            replacements.add(r);
+            return this;
+        }
+
         /** Returns the request. */
         public ForwardRequest build() {
             return new ForwardRequest(tokens, interventions, captures, stopAfterLayer, resume, gradients,
-                    weightOffsets, additions);
+                    weightOffsets, additions, replacements);
         }
     }
 }

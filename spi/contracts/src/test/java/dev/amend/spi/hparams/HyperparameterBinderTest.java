@@ -91,4 +91,67 @@ class HyperparameterBinderTest {
         assertEquals(List.of("layers", "v_num_grad_steps", "v_lr", "original_key", "mode", "fact_token"),
                 List.copyOf(m.keySet()));
     }
+
+    record Bounds(double margin, @NonFiniteAllowed double ceiling, float scale, List<Double> weights,
+                  @LocalPath String editorPath) implements Hyperparameters {
+        @Override
+        public List<String> problems(ModelArchitecture a) {
+            return List.of();
+        }
+    }
+
+    private static final Bounds BOUNDS = new Bounds(1, 2, 3, List.of(1.0), "");
+
+    @Test
+    void nonFiniteNumbersAreRefusedUnlessTheFieldAllowsThem() {
+        for (Object bad : List.of("NaN", "Infinity", "-Infinity", Double.NaN, Double.POSITIVE_INFINITY, "1e999")) {
+            InvalidHyperparametersException e = assertThrows(InvalidHyperparametersException.class,
+                    () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("margin", bad), ARCH, "h"), "" + bad);
+            assertTrue(e.getMessage().contains("\"margin\" must be a finite number"), e.getMessage());
+        }
+        assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("scale", "NaN"), ARCH, "h"));
+        assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("scale", 1e300), ARCH, "h"),
+                "a double beyond float's range is not silently infinite");
+        assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("weights", List.of(1.0, "NaN")), ARCH,
+                        "h"));
+        assertEquals(Double.POSITIVE_INFINITY, HyperparameterBinder.bind(Bounds.class, BOUNDS,
+                Map.of("ceiling", "Infinity"), ARCH, "h").value().ceiling());
+        assertTrue(Double.isNaN(HyperparameterBinder.bind(Bounds.class, BOUNDS, Map.of("ceiling", "NaN"), ARCH, "h")
+                .value().ceiling()));
+    }
+
+    @Test
+    void localPathValuesAreFoundWhateverTheKeySpelling() {
+        assertEquals(Map.of("editor-path", "/etc"), HyperparameterBinder.localPaths(Bounds.class,
+                Map.of("editor-path", "/etc", "margin", 2)));
+        assertEquals(Map.of("editorPath", "x"), HyperparameterBinder.localPaths(Bounds.class,
+                Map.of("editorPath", "x")));
+        assertEquals(Map.of(), HyperparameterBinder.localPaths(Params.class, Map.of("fact_token", "/etc")));
+    }
+
+    @Test
+    void nullIsRefusedWhereTheDefaultIsAValue() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layers", null);
+        m.put("v_lr", null);
+        InvalidHyperparametersException e = assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Params.class, DEFAULTS, m, ARCH, "h"));
+        assertTrue(e.getMessage().contains("\"layers\" must not be null: leave the key out for its default"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("\"v_lr\" must not be null"), e.getMessage());
+        List<Integer> withNull = new ArrayList<>();
+        withNull.add(1);
+        withNull.add(null);
+        e = assertThrows(InvalidHyperparametersException.class,
+                () -> HyperparameterBinder.bind(Params.class, DEFAULTS, Map.of("layers", withNull), ARCH, "h"));
+        assertTrue(e.getMessage().contains("\"layers[1]\" must not be null"), e.getMessage());
+        Map<String, Object> optional = new LinkedHashMap<>();
+        optional.put("fact_token", null);
+        Params noToken = new Params(List.of(2), 20, 0.5, false, Mode.FAST, null);
+        assertEquals(noToken, HyperparameterBinder.bind(Params.class, noToken, optional, ARCH, "h").value(),
+                "a key whose default is null may be given as null");
+    }
 }

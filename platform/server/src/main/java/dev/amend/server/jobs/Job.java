@@ -1,20 +1,23 @@
 package dev.amend.server.jobs;
 
-import dev.amend.server.editing.EditOutcome;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** An edit running in the background: its state, progress and, at the end, its outcome or error. */
-public final class EditJob {
+/**
+ * Work running in the background (an edit, a trace): its state, progress and, at the end, its outcome or error.
+ *
+ * @param <T> what the work returns
+ */
+public final class Job<T> {
     /** Where a job is in its life. */
     public enum State {
-        /** Waiting for the edit thread. */
+        /** Waiting for its thread. */
         QUEUED,
         /** Being computed. */
         RUNNING,
-        /** Recorded and scored; the outcome is set. */
+        /** Done; the outcome is set. */
         SUCCEEDED,
         /** Stopped by an error; the error is set. */
         FAILED,
@@ -32,38 +35,39 @@ public final class EditJob {
      *
      * @param id         job id
      * @param model      model name
-     * @param method     method name
+     * @param method     method name (for a trace: the locating method)
      * @param state      state
      * @param stage      current progress stage (empty before any)
      * @param done       units done in the stage
      * @param total      units in the stage
-     * @param outcome    the edit when succeeded, else null
+     * @param outcome    the result when succeeded, else null
      * @param error      the reason when failed or cancelled, else null
      * @param errorKind  {@code invalid_request}, {@code cancelled} or {@code internal} when failed, else null
      * @param createdAt  when it was submitted
      * @param finishedAt when it ended, else null
+     * @param <T>        what the work returns
      */
-    public record Snapshot(String id, String model, String method, State state, String stage, long done, long total,
-                           EditOutcome outcome, String error, String errorKind, Instant createdAt,
-                           Instant finishedAt) {
+    public record Snapshot<T>(String id, String model, String method, State state, String stage, long done,
+                              long total, T outcome, String error, String errorKind, Instant createdAt,
+                              Instant finishedAt) {
     }
 
     private final String id;
     private final String model;
     private final String method;
     private final Instant createdAt = Instant.now();
-    private final List<Consumer<Snapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Snapshot<T>>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean cancelRequested;
     private State state = State.QUEUED;
     private String stage = "";
     private long done;
     private long total;
-    private EditOutcome outcome;
+    private T outcome;
     private String error;
     private String errorKind;
     private Instant finishedAt;
 
-    EditJob(String id, String model, String method) {
+    Job(String id, String model, String method) {
         this.id = id;
         this.model = model;
         this.method = method;
@@ -75,8 +79,8 @@ public final class EditJob {
     }
 
     /** Returns the job's state now. */
-    public synchronized Snapshot snapshot() {
-        return new Snapshot(id, model, method, state, stage, done, total, outcome, error, errorKind, createdAt,
+    public synchronized Snapshot<T> snapshot() {
+        return new Snapshot<>(id, model, method, state, stage, done, total, outcome, error, errorKind, createdAt,
                 finishedAt);
     }
 
@@ -91,7 +95,7 @@ public final class EditJob {
     }
 
     /** Registers {@code listener} for every change; returns a handle that unregisters it. */
-    public Runnable listen(Consumer<Snapshot> listener) {
+    public Runnable listen(Consumer<Snapshot<T>> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }
@@ -120,7 +124,7 @@ public final class EditJob {
         publish();
     }
 
-    void succeeded(EditOutcome result) {
+    void succeeded(T result) {
         synchronized (this) {
             state = State.SUCCEEDED;
             outcome = result;
@@ -140,8 +144,8 @@ public final class EditJob {
     }
 
     private void publish() {
-        Snapshot s = snapshot();
-        for (Consumer<Snapshot> l : listeners) {
+        Snapshot<T> s = snapshot();
+        for (Consumer<Snapshot<T>> l : listeners) {
             l.accept(s);
         }
     }
