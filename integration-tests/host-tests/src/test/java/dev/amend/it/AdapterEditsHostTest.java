@@ -33,11 +33,13 @@ class AdapterEditsHostTest {
     @TempDir
     Path work;
 
-    private static RequestSpecification at(HostProcess host) {
+    /** Returns a request to {@code host} without the token. */
+    static RequestSpecification at(HostProcess host) {
         return RestAssured.given().baseUri("http://localhost").port(host.port());
     }
 
-    private static RequestSpecification authorised(HostProcess host) {
+    /** Returns a request to {@code host} with the token. */
+    static RequestSpecification authorised(HostProcess host) {
         return at(host).header("Authorization", "Bearer " + HostProcess.TOKEN);
     }
 

@@ -144,7 +144,8 @@ final class BenchCounterfactCommand implements Callable<Integer> {
         if (runSeeds.isEmpty()) {
             throw new InvalidRequestException("--seeds needs at least one seed");
         }
-        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
+        try (PluginCatalog plugins = pluginOptions.open();
+             Transformer model = PluginOptions.withKinds(plugins, modelOptions.load())) {
             EditorRegistry registry = plugins.registry();
             if (!model.name().equals("demo") && modelOptions.model != null) {
                 System.err.println("note: the cases come from the demo corpus; " + model.name()

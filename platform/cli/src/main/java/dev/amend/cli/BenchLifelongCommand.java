@@ -96,7 +96,8 @@ final class BenchLifelongCommand implements Callable<Integer> {
             }
         }
         List<Integer> points = checkpoints == null ? SequentialSchedule.lifelong(edits) : checkpoints;
-        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
+        try (PluginCatalog plugins = pluginOptions.open();
+             Transformer model = PluginOptions.withKinds(plugins, modelOptions.load())) {
             EditorRegistry registry = plugins.registry();
             Map<String, Editor> editors = new LinkedHashMap<>();
             for (String m : methods) {

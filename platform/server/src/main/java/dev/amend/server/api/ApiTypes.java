@@ -166,10 +166,12 @@ public final class ApiTypes {
 
     /**
      * A jar in the plugins directory: {@code LOADED} (its methods are served) or {@code FAILED} with the
-     * {@code reason}; {@code RETIRED} for a replaced or removed jar still held by running edits.
+     * {@code reason}; {@code RETIRED} for a replaced or removed jar still held by running edits;
+     * {@code adapterKinds}: the kinds of modules its edits add to the forward pass (name, version).
      */
     public record PluginView(String file, String status, String reason, List<ProvidedView> editors,
-                             List<ProvidedView> evaluators, String loadedAt, long size, String sha256, int leases) {
+                             List<ProvidedView> evaluators, String loadedAt, long size, String sha256, int leases,
+                             List<ProvidedView> adapterKinds) {
     }
 
     /** The plugins directory and its jars. */

@@ -100,6 +100,7 @@ final class GrpcMessages {
         }
         p.editors().forEach(x -> b.addEditors(provided(x)));
         p.evaluators().forEach(x -> b.addEvaluators(provided(x)));
+        p.adapterKinds().forEach(x -> b.addAdapterKinds(provided(x)));
         return b.build();
     }
 

@@ -10,12 +10,14 @@ import dev.amend.runtime.ledger.LedgerException;
 import dev.amend.runtime.model.Precision;
 import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.server.editing.Methods;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.TextCorpus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,6 +54,9 @@ public class HostedModels {
 
     @ConfigProperty(name = "amend.data-dir")
     Path dataDir;
+
+    @Inject
+    Methods methods;
 
     private final Map<String, HostedModel> models = new LinkedHashMap<>();
     private volatile boolean ready;
@@ -116,7 +121,13 @@ public class HostedModels {
         }
     }
 
+    /**
+     * Serves model {@code name} after its ledger replayed its edits; both copies look adapter kinds up in the plugin
+     * catalog first, so edits whose adapters come from a plugin jar replay when that jar is installed.
+     */
     private void add(String name, String source, Transformer serving, Transformer working, TextCorpus corpus) {
+        serving.useAdapterKinds(methods.catalog().adapterKinds());
+        working.useAdapterKinds(methods.catalog().adapterKinds());
         HostedModel m = new HostedModel(name, source, serving, working, openLedger(name, serving), corpus);
         models.put(name, m);
         java.util.Set<String> touched = new java.util.TreeSet<>();
