@@ -21,6 +21,7 @@ final class EditChecks {
      * wrong shape or non-finite values.
      */
     static void check(EditableModel model, Edit edit) {
+        edit.adapters().forEach(model::checkAdapter);
         Map<String, EditPoint> points = new LinkedHashMap<>();
         for (EditPoint p : model.architecture().editPoints()) {
             points.put(p.weight(), p);
@@ -50,6 +51,11 @@ final class EditChecks {
 
     /** Throws when the stored form of an edit would not apply bit for bit as {@code given} does. */
     static void requireSameDeltas(Edit given, Edit stored) {
+        if (!given.adapters().equals(stored.adapters())) {
+            throw new IllegalStateException("the stored form of the edit's adapters differs from the adapters given"
+                    + " (state values must be strings, booleans, numbers, arrays, lists or maps): the edit cannot be"
+                    + " recorded as it was applied");
+        }
         for (int i = 0; i < given.deltas().size(); i++) {
             WeightDelta a = given.deltas().get(i);
             WeightDelta b = stored.deltas().get(i);

@@ -200,6 +200,7 @@ public final class EditLedger implements AutoCloseable {
             Set<String> touched = new LinkedHashSet<>();
             entries.forEach(x -> touched.addAll(EditChecks.weightsOf(x.edit())));
             touched.forEach(base::restore);
+            model.removeAdapters(entries.stream().flatMap(x -> x.edit().adapters().stream()).toList());
             throw new LedgerException("edit ledger " + where + ": replaying the edits onto " + model.name()
                     + " failed (" + e.getMessage() + "); the model was left at its base weights");
         }
@@ -544,6 +545,7 @@ public final class EditLedger implements AutoCloseable {
         Set<String> touched = new LinkedHashSet<>();
         removed.forEach(e -> touched.addAll(EditChecks.weightsOf(e.edit())));
         touched.forEach(base::restore);
+        model.removeAdapters(removed.stream().flatMap(e -> e.edit().adapters().stream()).toList());
         List<String> reapplied = new ArrayList<>();
         for (LedgerEntry e : remaining) {
             boolean any = false;

@@ -75,7 +75,7 @@ public class PluginsResource {
     private static PluginView view(PluginInfo p) {
         return new PluginView(p.file().getFileName().toString(), p.status().name(), p.reason(), provided(p.editors()),
                 provided(p.evaluators()), p.loadedAt() == null ? null : p.loadedAt().toString(), p.size(), p.sha256(),
-                p.leases());
+                p.leases(), provided(p.adapterKinds()));
     }
 
     private static List<ProvidedView> provided(List<PluginInfo.Provided> list) {

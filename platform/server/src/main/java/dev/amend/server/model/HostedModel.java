@@ -191,23 +191,27 @@ public final class HostedModel implements AutoCloseable {
      */
     public LedgerEntry recordApplied(Edit edit, Map<String, Object> info, AppliedEdits applied) {
         return write(() -> {
-            copyToServing(applied.weights());
+            copyToServing(applied.weights(), edit);
             try {
                 return ledger.recordApplied(edit, info, applied::preEdit);
             } catch (RuntimeException | Error e) {
                 if (isolated()) {
                     applied.restoreInto(serving);
+                    serving.setAdapters(working.adapters().stream().filter(a -> !edit.adapters().contains(a))
+                            .toList());
                 }
                 throw e;
             }
         });
     }
 
-    private void copyToServing(Collection<String> weightNames) {
+    /** Copies the named weights from the working copy to the serving one and adds {@code edit}'s adapters there. */
+    private void copyToServing(Collection<String> weightNames, Edit edit) {
         if (isolated()) {
             for (String n : new TreeSet<>(weightNames)) {
                 serving.setWeight(n, working.weight(n));
             }
+            edit.adapters().forEach(serving::addAdapter);
         }
     }
 
@@ -233,7 +237,10 @@ public final class HostedModel implements AutoCloseable {
         return read(() -> serving.generate(new GenerationRequest(ids, maxNewTokens, sampling, true)));
     }
 
-    /** Copies the named weights from the serving model into the working copy (no-op when not isolated). */
+    /**
+     * Copies the named weights and the list of adapters from the serving model into the working copy (no-op when not
+     * isolated).
+     */
     public void syncWorking(Collection<String> weightNames) {
         if (!isolated()) {
             return;
@@ -241,6 +248,9 @@ public final class HostedModel implements AutoCloseable {
         read(() -> {
             for (String n : new TreeSet<>(weightNames)) {
                 working.setWeight(n, serving.weight(n));
+            }
+            if (!working.adapters().equals(serving.adapters())) {
+                working.setAdapters(serving.adapters());
             }
             return null;
         });

@@ -11,6 +11,7 @@ import dev.amend.runtime.ledger.LedgerException;
 import dev.amend.runtime.model.Precision;
 import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.server.editing.Methods;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.TextCorpus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -59,6 +60,9 @@ public class HostedModels {
 
     @Inject
     LedgerSettings ledgerSettings;
+
+    @Inject
+    Methods methods;
 
     private final Map<String, HostedModel> models = new LinkedHashMap<>();
     private final List<LedgerFollower> followers = new ArrayList<>();
@@ -125,7 +129,13 @@ public class HostedModels {
         }
     }
 
+    /**
+     * Serves model {@code name} after its ledger replayed its edits; both copies look adapter kinds up in the plugin
+     * catalog first, so edits whose adapters come from a plugin jar replay when that jar is installed.
+     */
     private void add(String name, String source, Transformer serving, Transformer working, TextCorpus corpus) {
+        serving.useAdapterKinds(methods.catalog().adapterKinds());
+        working.useAdapterKinds(methods.catalog().adapterKinds());
         HostedModel m = new HostedModel(name, source, serving, working, openLedger(name, serving), corpus,
                 ledgerSettings.writerWait());
         models.put(name, m);
