@@ -97,12 +97,13 @@ public final class SideMemoryKind implements AdapterKind {
                 NDArray score = side.square().sum(new int[] {2}, true).sqrt();              // [B, T, 1]
                 NDArray eligible = score.gte(thresholds[i]);
                 NDArray ranked = NDArrays.where(eligible, score, score.zerosLike().sub(1));  // -1 below threshold
+                Shape shape = side.getShape();
                 if (chosen == null) {
-                    chosen = NDArrays.where(eligible, side, side.zerosLike());
+                    chosen = NDArrays.where(eligible.broadcast(shape), side, side.zerosLike());
                     best = ranked;
                 } else {
                     NDArray better = ranked.gt(best);
-                    chosen = NDArrays.where(better, side, chosen);
+                    chosen = NDArrays.where(better.broadcast(shape), side, chosen);
                     best = NDArrays.maximum(best, ranked);
                 }
             }
