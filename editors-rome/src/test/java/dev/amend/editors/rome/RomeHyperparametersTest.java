@@ -36,7 +36,7 @@ class RomeHyperparametersTest {
     @Test
     void aReferenceFileGetsThePublishedAlgorithmUnlessItSetsAmendsSwitches() {
         RomeHyperparameters profile = bind(Map.of("layers", List.of(2)));
-        assertTrue(profile.editAwareValues() && profile.klAtLastToken() && !profile.originalRome(),
+        assertTrue(profile.editAwareValues() && profile.klAtLastToken() && profile.originalRome(),
                 "the demo profile's switches stay for plain overrides");
         RomeHyperparameters file = bind(Map.of("layers", List.of(2), "layer_module_tmp", "transformer.h.{}"));
         assertFalse(file.editAwareValues() || file.klAtLastToken(), "a reference file: Amend's switches off");
