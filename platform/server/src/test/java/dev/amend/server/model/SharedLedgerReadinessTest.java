@@ -15,6 +15,7 @@ import dev.amend.runtime.ledger.PostgresCluster;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.server.HostReadiness;
 import dev.amend.server.ShutdownDrain;
+import dev.amend.server.editing.Methods;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.test.junit.QuarkusTest;
@@ -49,6 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedLedgerReadinessTest {
     @Inject
     ShutdownDrain drain;
+
+    @Inject
+    Methods methods;
 
     @TempDir
     Path data;
@@ -106,6 +110,7 @@ class SharedLedgerReadinessTest {
         replica.isolate = false;
         replica.dataDir = data;
         replica.ledgerSettings = settings;
+        replica.methods = methods;
         return replica;
     }
 
