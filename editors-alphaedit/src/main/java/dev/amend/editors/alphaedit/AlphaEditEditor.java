@@ -1,5 +1,6 @@
 package dev.amend.editors.alphaedit;
 
+import dev.amend.kit.ConditionRestraint;
 import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.LayerStatistics;
 import dev.amend.kit.linalg.LinearAlgebra;
@@ -83,7 +84,8 @@ final class AlphaEditEditor implements Editor, KeyValueInsertion {
         meta.put("keys_per_layer", r.keys().isEmpty() ? 0 : r.keys().values().iterator().next().length
                 / model.architecture().intermediateSize());
         return new Edit("alphaedit", AlphaEditProvider.VERSION, requests, HyperparameterBinder.toMap(h),
-                r.templates(), r.deltas(), meta);
+                r.templates(), ConditionRestraint.applyIf(h.pruneRestraint(), model, r.deltas(), ctx.history(), meta),
+                meta);
     }
 
     /** Returns each edit layer's projector onto the null space of its statistics, cached across edits. */

@@ -1,6 +1,7 @@
 package dev.amend.editors.alphaedit;
 
 import dev.amend.kit.InsertionChecks;
+import dev.amend.kit.NormAnchor;
 import dev.amend.kit.InsertionHyperparameters;
 import dev.amend.spi.Hyperparameters;
 import dev.amend.kit.TemplateGroups;
@@ -43,6 +44,12 @@ import java.util.List;
  * @param contextTemplates            the context templates to use instead of generated ones, in groups (the
  *                                    reference's template cache, e.g. [["{}"], ["A text. {}", ...]]); a request's key
  *                                    is the mean over the groups of each group's mean. Empty generates them
+ * @param pruneRestraint               Amend's switch for PRUNE's restraint (off as published): every singular value of
+ *                                     the accumulated edit of a matrix above the unedited matrix's largest grows only
+ *                                     logarithmically past it ({@code dev.amend.kit.ConditionRestraint})
+ * @param normAnchor                  Amend's switch after NAS's norm anchoring (0: off, as published): each solved value
+ *                                    v* whose norm exceeds norm_anchor × ‖W k‖, the value at its key before the edit,
+ *                                    is scaled onto that norm ({@code dev.amend.kit.NormAnchor}); 1 to 100
  */
 @IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
     "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16",
@@ -65,12 +72,14 @@ public record AlphaEditHyperparameters(
         @Published("1") int insertionPasses,
         int vLossLayer,
         @Published("false") boolean klAtLastToken,
-        List<List<String>> contextTemplates) implements Hyperparameters, InsertionHyperparameters {
+        List<List<String>> contextTemplates,
+        @Published("false") boolean pruneRestraint,
+        @Published("0") double normAnchor) implements Hyperparameters, InsertionHyperparameters {
 
     /** Values before any per-family profile: AlphaEdit's GPT-2 XL file, with MEMIT's templates (10, 5). */
     public static final AlphaEditHyperparameters BASE = new AlphaEditHyperparameters(List.of(13, 14, 15, 16, 17),
             "subject_last", 20, 0.5, 0.5, 0.75, 0.0625, 2e-2, 10, 100_000, List.of(List.of(10, 5)), "", 5e-2, false, 1,
-            -1, false, List.of());
+            -1, false, List.of(), false, 0);
 
     @Override
     public List<String> problems(ModelArchitecture arch) {
@@ -82,6 +91,10 @@ public record AlphaEditHyperparameters(
         }
         if (!contextTemplates.isEmpty()) {
             p.addAll(TemplateGroups.problems(contextTemplates));
+        }
+        String anchor = NormAnchor.problem(normAnchor);
+        if (anchor != null) {
+            p.add(anchor);
         }
         if (insertionPasses < 1 || insertionPasses > 10) {
             p.add("insertion_passes must be between 1 and 10, got " + insertionPasses);

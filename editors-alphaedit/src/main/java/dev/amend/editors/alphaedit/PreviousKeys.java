@@ -1,5 +1,6 @@
 package dev.amend.editors.alphaedit;
 
+import dev.amend.kit.MethodMetadata;
 import dev.amend.kit.linalg.ProjectedLeastSquares;
 import dev.amend.kit.linalg.NullSpaceProjector;
 import dev.amend.kit.linalg.Vectors;
@@ -60,21 +61,7 @@ final class PreviousKeys {
      * over AlphaEdit (a method named {@code DECORATOR+alphaedit}), none otherwise.
      */
     static List<Map<?, ?>> alphaEditMetadata(Edit e) {
-        String method = e.method().toLowerCase(java.util.Locale.ROOT);
-        if (method.equals("alphaedit")) {
-            return List.of(e.metadata());
-        }
-        if (!method.endsWith("+alphaedit")) {
-            return List.of();
-        }
-        Object base = e.metadata().get("base_metadata");
-        List<Map<?, ?>> out = new java.util.ArrayList<>();
-        for (Object m : base instanceof List<?> l ? l : java.util.Collections.singletonList(base)) {
-            if (m instanceof Map<?, ?> map) {
-                out.add(map);
-            }
-        }
-        return out;
+        return MethodMetadata.of(e, "alphaedit");
     }
 
     /** Adds the projected Gram matrix of the keys in {@code keysByLayer} ("layer" → float[]) to {@code gram}. */

@@ -1,5 +1,6 @@
 package dev.amend.editors.memit;
 
+import dev.amend.kit.ConditionRestraint;
 import dev.amend.kit.DistributedInsertion;
 import dev.amend.kit.LayerStatistics;
 import dev.amend.kit.linalg.LeastSquares;
@@ -34,7 +35,7 @@ final class MemitEditor implements Editor, KeyValueInsertion {
         long t1 = System.nanoTime();
         DistributedInsertion.Result r = DistributedInsertion.run(model, requests, ctx,
                 DistributedInsertion.Settings.of(h), solver(model, stats));
-        return edit(requests, r, stats, (t1 - t0) / 1e9);
+        return edit(model, ctx, requests, r, stats, (t1 - t0) / 1e9);
     }
 
     @Override
@@ -49,7 +50,7 @@ final class MemitEditor implements Editor, KeyValueInsertion {
         long t1 = System.nanoTime();
         DistributedInsertion.Result r = DistributedInsertion.insertAtPositions(model, sequences, ctx, h.layers(),
                 solver(model, stats));
-        return edit(requests, r, stats, (t1 - t0) / 1e9);
+        return edit(model, ctx, requests, r, stats, (t1 - t0) / 1e9);
     }
 
     private Map<Integer, LayerStatistics.Moment> statistics(EditableModel model, EditContext ctx) {
@@ -65,12 +66,12 @@ final class MemitEditor implements Editor, KeyValueInsertion {
                 dff, d, n, h.mom2UpdateWeight(), linalg);
     }
 
-    private Edit edit(List<EditRequest> requests, DistributedInsertion.Result r,
+    private Edit edit(EditableModel model, EditContext ctx, List<EditRequest> requests, DistributedInsertion.Result r,
                       Map<Integer, LayerStatistics.Moment> stats, double statisticsSeconds) {
         Map<String, Object> meta = new LinkedHashMap<>(r.metadata());
         meta.put("seconds_statistics", statisticsSeconds);
         meta.putAll(LayerStatistics.describe(stats, h.mom2NSamples()));
         return new Edit("memit", MemitProvider.VERSION, requests, HyperparameterBinder.toMap(h), r.templates(),
-                r.deltas(), meta);
+                ConditionRestraint.applyIf(h.pruneRestraint(), model, r.deltas(), ctx.history(), meta), meta);
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.amend.kit.GradientFactors;
 import dev.amend.spi.edit.TrainingExample;
 import dev.amend.spi.model.EditableModel;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.amend.kit.GradientFactors;
 import dev.amend.spi.Editor;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.Edit;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.amend.kit.GradientFactors;
 import dev.amend.kit.Scalars;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.ProgressListener;

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.amend.kit.GradientFactors;
 import dev.amend.kit.Scalars;
 import dev.amend.runtime.model.CharTokenizer;
 import dev.amend.runtime.model.TinyModels;

@@ -1,10 +1,12 @@
 package dev.amend.editors.rome;
 
+import dev.amend.kit.ConditionRestraint;
 import dev.amend.kit.ContextTemplates;
 import dev.amend.kit.DeltaOptimizer;
 import dev.amend.kit.KeyCollector;
 import dev.amend.kit.LayerStatistics;
 import dev.amend.kit.Locators;
+import dev.amend.kit.NormAnchor;
 import dev.amend.kit.RankOneSpread;
 import dev.amend.kit.TemplateGroups;
 import dev.amend.kit.ValueTargets;
@@ -62,6 +64,7 @@ final class RomeEditor implements Editor {
         double solve = (t1 - tStats) / 1e9;
         List<WeightDelta> deltas = new ArrayList<>();
         List<Map<String, Object>> perRequest = new ArrayList<>();
+        List<Map<String, Object>> anchored = new ArrayList<>();
         double optimisation = (t0 - tTemplates) / 1e9;   // the context templates, then each value optimisation
         double insertion = 0;
         int nonFinite = 0;
@@ -89,10 +92,12 @@ final class RomeEditor implements Editor {
                     DeltaOptimizer.Outcome v = DeltaOptimizer.optimise(model, problem, settings(), ctx::checkCancelled);
                     long b = System.nanoTime();
                     double[] residual = new double[current.length];
-                    double[] target = v.target();
+                    double[] target = NormAnchor.target(model, r, locator, layer, Site.MLP_OUTPUT, v, h.normAnchor(),
+                            anchored);
                     for (int j = 0; j < residual.length; j++) {
                         // edit-aware: δ already is what the update adds at k*; otherwise ROME's v* − W k*
-                        residual[j] = h.editAwareValues() ? v.delta()[j] : target[j] - current[j];
+                        residual[j] = !h.editAwareValues() ? target[j] - current[j]
+                                : h.normAnchor() == 0 ? v.delta()[j] : target[j] - v.initial()[j];
                     }
                     LeastSquares.Update upd = LeastSquares.rankOne(residual, u, kDen);
                     WeightDelta delta = upd.toWeightDelta(point.weight());
@@ -115,13 +120,15 @@ final class RomeEditor implements Editor {
         meta.put("edit_aware_values", h.editAwareValues());
         meta.put("kl_at_last_token", h.klAtLastToken());
         meta.put("requests", perRequest);
+        meta.put("norm_anchor", NormAnchor.describe(h.normAnchor(), anchored));
         meta.put("non_finite_steps", nonFinite);
         meta.putAll(LayerStatistics.describe(stats, h.mom2NSamples()));
         meta.put("seconds_statistics", (tStats - t0) / 1e9);
         meta.put("seconds_optimisation", optimisation);
         meta.put("seconds_insertion", insertion);
         meta.put("seconds_solve", solve);     // the covariance factorisation and each C⁻¹k
-        return new Edit("rome", RomeProvider.VERSION, requests, HyperparameterBinder.toMap(h), templates, deltas, meta);
+        List<WeightDelta> kept = ConditionRestraint.applyIf(h.pruneRestraint(), model, deltas, ctx.history(), meta);
+        return new Edit("rome", RomeProvider.VERSION, requests, HyperparameterBinder.toMap(h), templates, kept, meta);
     }
 
     /** Returns the given templates as one list, or ROME's sampled from the start-of-text token. */

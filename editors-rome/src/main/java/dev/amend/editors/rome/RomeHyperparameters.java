@@ -1,6 +1,7 @@
 package dev.amend.editors.rome;
 
 import dev.amend.kit.InsertionChecks;
+import dev.amend.kit.NormAnchor;
 import dev.amend.spi.Hyperparameters;
 import dev.amend.kit.TemplateGroups;
 import dev.amend.spi.hparams.IgnoredKeys;
@@ -39,6 +40,12 @@ import java.util.List;
  * @param contextTemplates             the context templates to use instead of generated ones (the reference's
  *                                     template cache), each holding {} once; ROME averages them all alike. Empty
  *                                     generates them from context_template_length_params
+ * @param pruneRestraint               Amend's switch for PRUNE's restraint (off as published): every singular value of
+ *                                     the accumulated edit of a matrix above the unedited matrix's largest grows only
+ *                                     logarithmically past it ({@code dev.amend.kit.ConditionRestraint})
+ * @param normAnchor                  Amend's switch after NAS's norm anchoring (0: off, as published): each solved value
+ *                                    v* whose norm exceeds norm_anchor × ‖W k‖, the value at its key before the edit,
+ *                                    is scaled onto that norm ({@code dev.amend.kit.NormAnchor}); 1 to 100
  */
 @IgnoredKeys({"alg_name", "model_name", "device", "stats_dir", "mom2_dataset", "mom2_dtype", "layer_module_tmp",
     "mlp_module_tmp", "attn_module_tmp", "ln_f_module", "lm_head_module", "model_parallel", "fp16", "v_loss_layer",
@@ -59,18 +66,20 @@ public record RomeHyperparameters(
         double earlyStopLoss,
         @Published("false") boolean editAwareValues,
         @Published("false") boolean klAtLastToken,
-        List<List<String>> contextTemplates) implements Hyperparameters {
+        List<List<String>> contextTemplates,
+        @Published("false") boolean pruneRestraint,
+        @Published("0") double normAnchor) implements Hyperparameters {
 
     /** Values before any per-family profile: EasyEdit's GPT-2 XL file, layer 17, with R-ROME's key. */
     public static final RomeHyperparameters BASE = new RomeHyperparameters(List.of(17), "subject_last", 20, 0.5, 0.5,
             4, 0.0625, true, 100_000, List.of(List.of(5, 10), List.of(10, 10)), "", false, 5e-2, false, false,
-            List.of());
+            List.of(), false, 0);
 
     /** Returns these values with the original ROME key ({@code true}) or R-ROME's ({@code false}). */
     public RomeHyperparameters withOriginalRome(boolean original) {
         return new RomeHyperparameters(layers, factToken, vNumGradSteps, vLr, vWeightDecay, clampNormFactor, klFactor,
                 mom2Adjustment, mom2NSamples, contextTemplateLengthParams, rewriteModuleTmp, original, earlyStopLoss,
-                editAwareValues, klAtLastToken, contextTemplates);
+                editAwareValues, klAtLastToken, contextTemplates, pruneRestraint, normAnchor);
     }
 
     @Override
@@ -79,6 +88,10 @@ public record RomeHyperparameters(
                 klFactor, mom2NSamples, contextTemplateLengthParams, rewriteModuleTmp);
         if (!contextTemplates.isEmpty()) {
             p.addAll(TemplateGroups.problems(contextTemplates));
+        }
+        String anchor = NormAnchor.problem(normAnchor);
+        if (anchor != null) {
+            p.add(anchor);
         }
         if (layers.size() != 1) {
             p.add("ROME edits exactly one layer; \"layers\" has " + layers.size() + " (use MEMIT for several)");

@@ -55,4 +55,16 @@ class RomeHyperparametersTest {
         assertEquals(List.of("{}", "A. {}"), bind(Map.of("context_templates", List.of("{}", "A. {}")))
                 .contextTemplates().stream().flatMap(List::stream).toList(), "a flat list binds as groups of one");
     }
+
+    @Test
+    void normAnchorIsOffAsPublishedAndRefusedOutsideItsRange() {
+        assertEquals(0, bind(Map.of()).normAnchor(), "off in the published form and the demo profile");
+        assertEquals(2, bind(Map.of("norm_anchor", 2)).normAnchor());
+        for (double bad : new double[] {0.5, 101}) {
+            InvalidHyperparametersException e = assertThrows(InvalidHyperparametersException.class,
+                    () -> bind(Map.of("norm_anchor", bad)));
+            assertTrue(e.getMessage().contains("norm_anchor must be 0 (off) or a ratio between 1 and 100"),
+                    e.getMessage());
+        }
+    }
 }

@@ -55,14 +55,22 @@ public final class CounterFactBench {
      * @param checkpointEvery in sequential mode, score after this many edits
      * @param neighbours      neighbourhood prompts per case
      * @param fluencyCases    cases whose generations are scored for fluency (generation is the slow part)
+     * @param schedule        in sequential mode: the checkpoints, the untouched facts and the time budget
      */
     public record Options(int edits, long seed, Mode mode, int batchSize, int checkpointEvery, int neighbours,
-                          int fluencyCases) {
+                          int fluencyCases, SequentialSchedule schedule) {
         /** Checks the values. */
         public Options {
             if (edits < 1 || batchSize < 1 || checkpointEvery < 1 || neighbours < 0 || fluencyCases < 0) {
                 throw new InvalidRequestException("benchmark settings out of range: " + this);
             }
+            schedule = schedule == null ? SequentialSchedule.PLAIN : schedule;
+        }
+
+        /** Settings whose sequential runs score every {@code checkpointEvery} edits, without untouched facts. */
+        public Options(int edits, long seed, Mode mode, int batchSize, int checkpointEvery, int neighbours,
+                       int fluencyCases) {
+            this(edits, seed, mode, batchSize, checkpointEvery, neighbours, fluencyCases, SequentialSchedule.PLAIN);
         }
     }
 
@@ -76,9 +84,20 @@ public final class CounterFactBench {
      * @param recentEfficacy over the edits made since the previous checkpoint only: low when new edits no longer
      *                       take, while a falling {@code efficacy} with a high {@code recentEfficacy} means that
      *                       earlier edits are being lost
+     * @param untouchedKept  the fraction of the untouched facts whose greedy answer is still the unedited model's
+     *                       (NaN when the run has none)
+     * @param editSeconds    the editor's seconds so far
+     * @param storedFloats   the floats the edits so far store (deltas and adapters: what a ledger keeps)
+     * @param adapterFloats  of those, the floats of adapters (what the forward pass holds besides the weights)
      */
     public record Checkpoint(int edits, double efficacy, double generalization, double specificity,
-                             double recentEfficacy) {
+                             double recentEfficacy, double untouchedKept, double editSeconds, long storedFloats,
+                             long adapterFloats) {
+        /** A checkpoint without untouched facts, time or sizes. */
+        public Checkpoint(int edits, double efficacy, double generalization, double specificity,
+                          double recentEfficacy) {
+            this(edits, efficacy, generalization, specificity, recentEfficacy, Double.NaN, Double.NaN, 0, 0);
+        }
     }
 
     /**
@@ -91,9 +110,16 @@ public final class CounterFactBench {
      * @param secondsPerEdit  editor compute time per edit (statistics, optimisation, insertion), evaluation excluded
      * @param timings         seconds per step summed over edits: statistics, optimisation, insertion
      * @param checkpoints     sequential mode: scores after every checkpoint
+     * @param stoppedAt       sequential mode: the edits after which the time budget stopped the run, or 0
      */
     public record Report(String method, Mode mode, int edits, Map<String, Double> scores, double secondsPerEdit,
-                         Map<String, Double> timings, List<Checkpoint> checkpoints) {
+                         Map<String, Double> timings, List<Checkpoint> checkpoints, int stoppedAt) {
+        /** A report of a run that was not stopped early. */
+        public Report(String method, Mode mode, int edits, Map<String, Double> scores, double secondsPerEdit,
+                      Map<String, Double> timings, List<Checkpoint> checkpoints) {
+            this(method, mode, edits, scores, secondsPerEdit, timings, checkpoints, 0);
+        }
+
         /** Returns the score {@code metric} of {@code protocol}, or NaN. */
         public double score(String protocol, String metric) {
             return scores.getOrDefault(protocol + "/" + metric, Double.NaN);
@@ -155,7 +181,29 @@ public final class CounterFactBench {
         }
         if (out.size() < n) {
             throw new InvalidRequestException("the pool has only " + out.size() + " distinct subjects; asked for "
-                    + n + " edits");
+                    + n + " edits (draw from a larger split, e.g. --split all, or ask for fewer edits)");
+        }
+        return out;
+    }
+
+    /**
+     * Returns the prompts (each relation's first training template) of {@code n} facts of {@code corpus}, drawn with
+     * {@code seed}, whose subjects none of {@code cases} edits: the untouched facts whose greedy answers a sequential
+     * run compares with the unedited model's.
+     */
+    public static List<String> untouched(FactCorpus corpus, List<EvaluationCase> cases, int n, long seed) {
+        Set<String> edited = new HashSet<>();
+        cases.forEach(c -> edited.add(c.request().subject()));
+        List<Fact> pool = new ArrayList<>(corpus.facts());
+        java.util.Collections.shuffle(pool, new Random(seed ^ 0x5DEECE66DL));
+        List<String> out = new ArrayList<>();
+        for (Fact f : pool) {
+            if (out.size() == n) {
+                break;
+            }
+            if (!edited.contains(f.subject())) {
+                out.add(f.prompt(corpus.relation(f.relation()).trainTemplates().get(0)));
+            }
         }
         return out;
     }

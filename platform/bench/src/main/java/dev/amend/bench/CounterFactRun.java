@@ -4,6 +4,7 @@ import dev.amend.bench.CounterFactBench.Checkpoint;
 import dev.amend.bench.CounterFactBench.Options;
 import dev.amend.bench.CounterFactBench.Report;
 import dev.amend.runtime.editing.AppliedEdits;
+import dev.amend.runtime.editing.Answers;
 import dev.amend.runtime.editing.ComputedEdit;
 import dev.amend.runtime.editing.EditSession;
 import dev.amend.runtime.editing.EditTimings;
@@ -31,6 +32,10 @@ final class CounterFactRun {
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private final Map<String, double[]> sums = new LinkedHashMap<>();
     private double editSeconds;
+    private long storedFloats;
+    private long adapterFloats;
+    private int stoppedAt;
+    private Map<String, double[]> lastCheckpoint = Map.of();
 
     CounterFactRun(EditSession session, Evaluator fluency, Options o, EditContext ctx) {
         this.session = session;
@@ -77,8 +82,15 @@ final class CounterFactRun {
         }
     }
 
-    /** Batches applied one after another, each keeping the earlier ones, scored at every checkpoint; all restored. */
+    /**
+     * Batches applied one after another, each keeping the earlier ones, scored at every checkpoint of the schedule
+     * (with the untouched facts' greedy answers compared with the unedited model's); stops at the first checkpoint
+     * past the schedule's time budget; all restored.
+     */
     void sequential(List<EvaluationCase> prepared) {
+        SequentialSchedule schedule = o.schedule();
+        List<String> untouchedBefore = Answers.of(session.model(), schedule.untouched());
+        int reached = 0;
         try (AppliedEdits applied = session.hold(List.of())) {
             for (int from = 0; from < prepared.size(); from += o.batchSize()) {
                 ctx.checkCancelled();
@@ -86,26 +98,34 @@ final class CounterFactRun {
                 List<EvaluationCase> batch = prepared.subList(from, Math.min(prepared.size(), from + o.batchSize()));
                 Edit edit = compute(batch, ctx.withSeed(o.seed() + from).withHistory(applied.edits()));
                 applied.apply(edit);
-                int done = from + batch.size();
+                storedFloats += edit.storedFloats();
+                edit.adapters().forEach(a -> adapterFloats += a.storedFloats());
+                reached = from + batch.size();
                 if (VERBOSE) {
                     // the edits just made, scored at once: tells an edit that never took from one lost later
                     Map<String, double[]> now = new LinkedHashMap<>();
                     accumulate(now, session.score(batch), batch.size());
                     System.err.printf(Locale.ROOT, "edit %d-%d: efficacy right after %.3f, residual left %s,"
-                                    + " optimisation %s%n", from + 1, done, mean(now, "efficacy"),
+                                    + " optimisation %s%n", from + 1, reached, mean(now, "efficacy"),
                             edit.metadata().get("mean_residual_norm_after_insertion"),
                             edit.metadata().get("optimisation"));
                 }
-                if (done % o.checkpointEvery() == 0 || done == prepared.size()) {
-                    checkpoint(prepared, done);
+                if (schedule.scoresAfter(reached, prepared.size(), o.checkpointEvery())) {
+                    checkpoint(prepared, reached, schedule.untouched(), untouchedBefore);
+                    if (schedule.maxEditSeconds() > 0 && editSeconds > schedule.maxEditSeconds()
+                            && reached < prepared.size()) {
+                        stoppedAt = reached;
+                        break;
+                    }
                 }
             }
+            sums.putAll(lastCheckpoint);
             ctx.progress().progress("edits", prepared.size(), prepared.size());
-            scoreFluency(prepared);
+            scoreFluency(prepared.subList(0, reached));
         }
     }
 
-    private void checkpoint(List<EvaluationCase> prepared, int done) {
+    private void checkpoint(List<EvaluationCase> prepared, int done, List<String> untouched, List<String> before) {
         List<EvaluationCase> seen = prepared.subList(0, done);
         Map<String, double[]> cp = new LinkedHashMap<>();
         accumulate(cp, session.score(seen), seen.size());
@@ -113,19 +133,23 @@ final class CounterFactRun {
         List<EvaluationCase> recent = prepared.subList(previous, done);
         Map<String, double[]> rp = new LinkedHashMap<>();
         accumulate(rp, session.score(recent), recent.size());
+        double kept = Double.NaN;
+        if (!untouched.isEmpty()) {
+            List<String> now = Answers.of(session.model(), untouched);
+            kept = java.util.stream.IntStream.range(0, now.size()).filter(i -> now.get(i).equals(before.get(i)))
+                    .count() / (double) now.size();
+        }
         Checkpoint point = new Checkpoint(done, mean(cp, "efficacy"), mean(cp, "generalization"),
-                mean(cp, "specificity"), mean(rp, "efficacy"));
+                mean(cp, "specificity"), mean(rp, "efficacy"), kept, editSeconds, storedFloats, adapterFloats);
         checkpoints.add(point);
         if (VERBOSE) {
             double[] acc = cp.get("easyedit-token-accuracy/reliability");
             System.err.printf(Locale.ROOT, "checkpoint %d edits: efficacy %.3f, generalization %.3f, specificity"
-                            + " %.3f, token accuracy %.3f, efficacy of the last %d edits %.3f%n", done,
-                    point.efficacy(), point.generalization(), point.specificity(),
-                    acc == null ? Double.NaN : acc[0] / acc[1], recent.size(), point.recentEfficacy());
+                            + " %.3f, token accuracy %.3f, efficacy of the last %d edits %.3f, untouched kept %.3f%n",
+                    done, point.efficacy(), point.generalization(), point.specificity(),
+                    acc == null ? Double.NaN : acc[0] / acc[1], recent.size(), point.recentEfficacy(), kept);
         }
-        if (done == prepared.size()) {
-            sums.putAll(cp);
-        }
+        lastCheckpoint = cp;
     }
 
     private void scoreFluency(List<EvaluationCase> prepared) {
@@ -147,7 +171,8 @@ final class CounterFactRun {
     Report report(String method, int edits) {
         Map<String, Double> scores = new LinkedHashMap<>();
         sums.forEach((k, v) -> scores.put(k, v[0] / v[1]));
-        return new Report(method, o.mode(), edits, scores, editSeconds / edits, timings, checkpoints);
+        int made = stoppedAt > 0 ? stoppedAt : edits;
+        return new Report(method, o.mode(), made, scores, editSeconds / made, timings, checkpoints, stoppedAt);
     }
 
     /** Adds each score weighted by {@code weight} cases into protocol/metric → [weighted sum, weight]. */

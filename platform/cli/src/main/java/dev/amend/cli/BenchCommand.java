@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /** {@code amend bench ...}: benchmarks that print figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Forward.class, BenchCommand.Facts.class, BenchCounterfactCommand.class,
-            BenchLayersCommand.class, BenchEditingCommand.class, BenchLedgerCommand.class,
+            BenchLayersCommand.class, BenchEditingCommand.class, BenchLedgerCommand.class, BenchLifelongCommand.class,
+            BenchReplicasCommand.class,
             BenchLongformCommand.class, BenchLinalgCommand.class, BenchScaleCommand.class, BenchSuiteCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -1,7 +1,9 @@
 package dev.amend.cli;
 
 import dev.amend.bench.BenchSplit;
+import dev.amend.bench.CheckpointPlot;
 import dev.amend.bench.CounterFactBench;
+import dev.amend.bench.SequentialSchedule;
 import dev.amend.bench.Unedited;
 import dev.amend.demo.corpus.FactCorpus;
 import dev.amend.runtime.editing.EditorRegistry;
@@ -73,7 +75,7 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     @Option(names = "--split", paramLabel = "SPLIT", description = "Which facts to draw the edits from: all, "
             + "validation or heldout (the demo corpus's fixed split by SHA-256(subject)[0] %% 10: 0 = heldout, never used "
             + "for training or tuning, where reported figures come from; 1 = validation, where profiles are tuned). "
-            + "Default: heldout for mend, all otherwise. Wins over --facts when both are given.")
+            + "Default: heldout for mend and for sequential runs, all otherwise. Wins over --facts when both are given.")
     String split;
 
     @Option(names = "--facts", paramLabel = "POOL", description = "The former name of --split (all or heldout, and "
@@ -84,6 +86,19 @@ final class BenchCounterfactCommand implements Callable<Integer> {
             + "draw and editor seed) and report the mean and the spread (sample standard deviation, with min and max) "
             + "over the seeds. Not with --seed.")
     List<Long> seeds;
+
+    @Option(names = "--checkpoints", split = ",", paramLabel = "N1,N2,...", description = "Sequential mode: score"
+            + " after these numbers of edits instead of every --checkpoint-every.")
+    List<Integer> checkpoints;
+
+    @Option(names = "--untouched", description = "Sequential mode: untouched facts whose greedy answers are compared"
+            + " with the unedited model's at each checkpoint (default 50 in sequential mode).")
+    Integer untouched;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Sequential mode: draw efficacy, generalisation,"
+            + " specificity and the untouched answers kept against the number of edits (with --seeds, the first"
+            + " seed's run).")
+    Path plot;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -101,12 +116,24 @@ final class BenchCounterfactCommand implements Callable<Integer> {
 
     /** Returns what {@code --json} prints: one run's object, or with {@code --seeds} the means, spreads and runs. */
     Map<String, Object> measure() {
+        try {
+            return measureRuns();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not write the plot " + plot + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Object> measureRuns() throws java.io.IOException {
         CounterFactBench.Mode m = sequential ? CounterFactBench.Mode.SEQUENTIAL
                 : mode != null ? mode
                 : method.equalsIgnoreCase("rome") || method.equalsIgnoreCase("mend") ? CounterFactBench.Mode.INDIVIDUAL
                 : CounterFactBench.Mode.BATCH;
         BenchSplit pool = split != null ? BenchSplit.of(split) : facts != null ? BenchSplit.of(facts)
-                : method.equalsIgnoreCase("mend") ? BenchSplit.HELDOUT : BenchSplit.ALL;
+                : method.equalsIgnoreCase("mend") || m == CounterFactBench.Mode.SEQUENTIAL ? BenchSplit.HELDOUT
+                : BenchSplit.ALL;
+        if (plot != null && m != CounterFactBench.Mode.SEQUENTIAL) {
+            throw new InvalidRequestException("--plot draws the checkpoints of a sequential run: add --sequential");
+        }
         if (split != null && facts != null && !BenchSplit.of(split).equals(BenchSplit.of(facts))) {
             System.err.println("note: --split " + split + " wins over --facts " + facts);
         }
@@ -117,7 +144,8 @@ final class BenchCounterfactCommand implements Callable<Integer> {
         if (runSeeds.isEmpty()) {
             throw new InvalidRequestException("--seeds needs at least one seed");
         }
-        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load()) {
+        try (PluginCatalog plugins = pluginOptions.open();
+             Transformer model = PluginOptions.withKinds(plugins, modelOptions.load())) {
             EditorRegistry registry = plugins.registry();
             if (!model.name().equals("demo") && modelOptions.model != null) {
                 System.err.println("note: the cases come from the demo corpus; " + model.name()
@@ -136,9 +164,16 @@ final class BenchCounterfactCommand implements Callable<Integer> {
                 List<EvaluationCase> cases = CounterFactBench.cases(corpus, pool.facts(corpus), edits, neighbours, s);
                 EditContext ctx = new EditContext(s, new ProgressBar(json), () -> false, AmendDirs.cache(),
                         Unedited.is(method) ? null : corpusOptions.resolve(model), List.of());
+                SequentialSchedule schedule = new SequentialSchedule(checkpoints == null ? List.of() : checkpoints,
+                        CounterFactBench.untouched(corpus, cases, m != CounterFactBench.Mode.SEQUENTIAL ? 0
+                                : untouched == null ? 50 : untouched, s), 0);
                 reports.add(CounterFactBench.run(model, method, editor, cases, evaluators, fluency,
-                        new CounterFactBench.Options(edits, s, m, batchSize, checkpointEvery, neighbours, fluencyCases),
-                        ctx));
+                        new CounterFactBench.Options(edits, s, m, batchSize, checkpointEvery, neighbours, fluencyCases,
+                                schedule), ctx));
+            }
+            if (plot != null) {
+                CheckpointPlot.writeRun(reports.get(0).checkpoints(), plot, method + ", " + edits + " sequential edits"
+                        + " (batches of " + batchSize + "), " + pool.id() + " split, seed " + runSeeds.get(0));
             }
             Map<String, Object> o = seeds == null ? CounterFactJson.run(reports.get(0), pool.id(), runSeeds.get(0))
                     : CounterFactJson.seeds(reports, pool.id(), runSeeds);

@@ -52,6 +52,9 @@ final class CounterFactJson {
         o.put("scores", r.scores());
         o.put("timings", r.timings());
         o.put("checkpoints", checkpoints(r.checkpoints()));
+        if (r.stoppedAt() > 0) {
+            o.put("stopped_at", r.stoppedAt());
+        }
         return o;
     }
 
@@ -83,7 +86,11 @@ final class CounterFactJson {
         return o;
     }
 
-    private static List<Map<String, Object>> checkpoints(List<CounterFactBench.Checkpoint> points) {
+    /**
+     * Returns each checkpoint as JSON: edits, efficacy, generalization, specificity, recent_efficacy, and
+     * untouched_kept, edit_seconds, stored_bytes and adapter_bytes where measured.
+     */
+    static List<Map<String, Object>> checkpoints(List<CounterFactBench.Checkpoint> points) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (CounterFactBench.Checkpoint c : points) {
             Map<String, Object> p = new LinkedHashMap<>();
@@ -92,6 +99,14 @@ final class CounterFactJson {
             p.put("generalization", c.generalization());
             p.put("specificity", c.specificity());
             p.put("recent_efficacy", c.recentEfficacy());
+            if (!Double.isNaN(c.untouchedKept())) {
+                p.put("untouched_kept", c.untouchedKept());
+            }
+            if (!Double.isNaN(c.editSeconds())) {
+                p.put("edit_seconds", c.editSeconds());
+                p.put("stored_bytes", 4 * c.storedFloats());
+                p.put("adapter_bytes", 4 * c.adapterFloats());
+            }
             out.add(p);
         }
         return out;

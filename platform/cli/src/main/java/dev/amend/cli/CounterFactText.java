@@ -37,12 +37,15 @@ final class CounterFactText {
         ((Map<String, Double>) o.get("timings")).forEach((k, v) -> System.out.printf("seconds %-40s %8.2f%n", k, v));
         List<Map<String, Object>> points = (List<Map<String, Object>>) o.get("checkpoints");
         if (!points.isEmpty()) {
-            System.out.printf("%n%8s %10s %15s %12s %16s%n", "edits", "efficacy", "generalization", "specificity",
-                    "recent efficacy");
+            System.out.printf("%n%8s %10s %15s %12s %16s %15s%n", "edits", "efficacy", "generalization",
+                    "specificity", "recent efficacy", "untouched kept");
             for (Map<String, Object> c : points) {
-                System.out.printf("%8d %10.3f %15.3f %12.3f %16.3f%n", ((Number) c.get("edits")).intValue(),
+                System.out.printf("%8d %10.3f %15.3f %12.3f %16.3f %15.3f%n", ((Number) c.get("edits")).intValue(),
                         number(c.get("efficacy")), number(c.get("generalization")), number(c.get("specificity")),
-                        number(c.get("recent_efficacy")));
+                        number(c.get("recent_efficacy")), number(c.get("untouched_kept")));
+            }
+            if (o.get("stopped_at") != null) {
+                System.out.println("stopped after " + o.get("stopped_at") + " edits");
             }
         }
     }

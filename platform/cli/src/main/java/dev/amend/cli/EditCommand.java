@@ -79,7 +79,8 @@ final class EditCommand implements Callable<Integer> {
         if (keep) {
             dataDirOptions.require("--keep");
         }
-        try (PluginCatalog plugins = pluginOptions.open(); Transformer model = modelOptions.load();
+        try (PluginCatalog plugins = pluginOptions.open();
+             Transformer model = PluginOptions.withKinds(plugins, modelOptions.load());
              EditLedger ledger = dataDirOptions.openOrNull(model)) {
             EditorRegistry registry = plugins.registry();
             EditorRegistry.Configured editor = registry.configure(method, model.architecture(),

@@ -1,6 +1,7 @@
 package dev.amend.cli;
 
 import dev.amend.runtime.io.AmendDirs;
+import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.plugins.PluginCatalog;
 import dev.amend.runtime.plugins.PluginInfo;
 import java.nio.file.Path;
@@ -27,5 +28,11 @@ final class PluginOptions {
             }
         }
         return catalog;
+    }
+
+    /** Returns {@code model} looking adapter kinds up in {@code catalog} (the class path's and the plugin jars'). */
+    static Transformer withKinds(PluginCatalog catalog, Transformer model) {
+        model.useAdapterKinds(catalog.adapterKinds());
+        return model;
     }
 }

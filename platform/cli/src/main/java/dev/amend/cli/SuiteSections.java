@@ -100,8 +100,8 @@ final class SuiteSections {
         List<SuiteSection.Row> rows = new ArrayList<>();
         tuningRows(rows, "none", List.of(""));
         tuningRows(rows, "rome", List.of("", "rome-clamp8", "rome-clamp4", "rome-plain-clamp12", "rome-plain-clamp8",
-                "rome-plain-clamp4", "rome-kl-reference", "rome-original", "rome-published"));
-        tuningRows(rows, "memit", List.of("", "memit-passes-1", "memit-passes-3", "memit-plain"));
+                "rome-plain-clamp4", "rome-kl-reference", "rome-rrome", "rome-published"));
+        tuningRows(rows, "memit", List.of("", "memit-passes-1", "memit-passes-8", "memit-plain"));
         tuningRows(rows, "alphaedit", List.of("", "alphaedit-t002", "alphaedit-passes-3"));
         for (String w : List.of("none", "", "anyedit-window-4", "anyedit-window-16")) {
             List<String> args = new ArrayList<>(List.of("bench", "longform", "--data", BENCHMARKS + "unke-dev.json",

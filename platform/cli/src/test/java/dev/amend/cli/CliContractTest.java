@@ -92,7 +92,7 @@ class CliContractTest {
         Object[] unknown = run("edit", "--method", "nosuch", "--prompt", "The capital of {} is", "--subject",
                 "France", "--target", "Rome");
         assertEquals(2, unknown[0]);
-        assertTrue(((String) unknown[2]).contains("unknown method \"nosuch\": installed methods are alphaedit, memit, mend, rome;"
+        assertTrue(((String) unknown[2]).contains("unknown method \"nosuch\": installed methods are alphaedit, grace, memit, mend, rome, ultraedit, wise;"
                 + " decorators, used as DECORATOR+METHOD (e.g. anyedit+alphaedit): anyedit"),
                 (String) unknown[2]);
         Object[] subject = run("edit", "--prompt", "The capital of Spain is", "--subject", "France", "--target", "Rome");

@@ -11,11 +11,15 @@ import org.eclipse.microprofile.health.Readiness;
 @Readiness
 @ApplicationScoped
 public class HostReadiness implements HealthCheck {
-    @Inject
-    HostedModels models;
+    private final HostedModels models;
+    private final ShutdownDrain drain;
 
+    /** Returns the readiness check of {@code models}, reporting not ready while {@code drain} stops the host. */
     @Inject
-    ShutdownDrain drain;
+    public HostReadiness(HostedModels models, ShutdownDrain drain) {
+        this.models = models;
+        this.drain = drain;
+    }
 
     /** Returns UP with the served models' names once they are loaded, DOWN before and while shutting down. */
     @Override

@@ -104,6 +104,41 @@ class GrpcApiTest {
         assertEquals(before, weightsHash());
     }
 
+    String answer(String subject) {
+        return anonymous.generate(GenerateRequest.newBuilder().setModel("demo")
+                .setPrompt("The capital of " + subject + " is").setMaxNewTokens(2).build()).getText();
+    }
+
+    @Test
+    void graceEditsShowTheirAdaptersAndRollBackAndTravelOverGrpc() {
+        String original = answer("Germany");
+        EditResponse done = authorised.edit(edit("Germany", " Rome").toBuilder().setMethod("grace")
+                .setHparamsJson("{}").build());
+        assertTrue(done.getAfter(0).startsWith(" Rome"), done.getAfter(0));
+        assertTrue(answer("Germany").startsWith(" Rome"), answer("Germany"));
+        assertEquals(0, done.getEdit().getDeltasCount(), "GRACE changes no weight");
+        assertEquals(1, done.getEdit().getAdaptersCount());
+        var adapter = done.getEdit().getAdapters(0);
+        assertEquals("grace-codebook", adapter.getKind());
+        assertFalse(adapter.getId().isBlank());
+        assertTrue(adapter.getStoredFloats() > 0);
+        var shown = anonymous.getEdit(EditRef.newBuilder().setModel("demo").setId(done.getId()).build());
+        assertEquals("grace", shown.getMethod());
+        assertEquals(List.of(adapter), shown.getAdaptersList(), "GetEdit lists the edit's adapters as Edit did");
+        assertEquals(List.of(adapter), anonymous.listEdits(ModelRef.newBuilder().setModel("demo").build())
+                .getEdits(0).getAdaptersList());
+
+        byte[] patch = anonymous.exportPatch(ExportPatchRequest.newBuilder().setModel("demo").addIds(done.getId())
+                .build()).getContent().toByteArray();
+        authorised.rollbackEdits(RollbackRequest.newBuilder().setModel("demo").addIds(done.getId()).build());
+        assertEquals(original, answer("Germany"), "the rolled-back codebook entry no longer answers");
+        var imported = authorised.importPatch(ImportPatchRequest.newBuilder().setModel("demo")
+                .setContent(com.google.protobuf.ByteString.copyFrom(patch)).build()).getEdits(0);
+        assertEquals(adapter.getKind(), imported.getAdapters(0).getKind());
+        assertEquals(adapter.getLayer(), imported.getAdapters(0).getLayer());
+        assertTrue(answer("Germany").startsWith(" Rome"), "the imported adapter answers again");
+    }
+
     @Test
     void refusalsCarryTheRightStatus() {
         String before = weightsHash();

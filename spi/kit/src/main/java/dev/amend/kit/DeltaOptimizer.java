@@ -180,7 +180,7 @@ public final class DeltaOptimizer {
 
     /** Runs the optimisation of {@code problem} on {@code model} (reusing the lower layers). */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings) {
-        return optimise(model, problem, settings, true, () -> { });
+        return optimise(model, problem, settings, true, null, () -> { });
     }
 
     /**
@@ -188,22 +188,41 @@ public final class DeltaOptimizer {
      * before every step: an edit passes its context's {@code checkCancelled}, so a cancelled edit stops within a step.
      */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings, Runnable beforeStep) {
-        return optimise(model, problem, settings, true, beforeStep);
+        return optimise(model, problem, settings, true, null, beforeStep);
     }
 
     /** Runs the optimisation; {@code reuseLowerLayers} false reruns the whole model at every step (for benchmarks). */
     public static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers) {
-        return optimise(model, problem, settings, reuseLowerLayers, () -> { });
+        return optimise(model, problem, settings, reuseLowerLayers, null, () -> { });
+    }
+
+    /**
+     * Runs the optimisation starting from δ = {@code startValue} − v₀ instead of δ = 0, so the site's value starts at
+     * {@code startValue} (GRACE's "cold" values); the clamp still bounds ‖δ‖; {@code beforeStep} runs before every step.
+     */
+    public static Outcome optimiseFrom(EditableModel model, Problem problem, Settings settings, double[] startValue,
+                                       Runnable beforeStep) {
+        return optimise(model, problem, settings, true, startValue, beforeStep);
     }
 
     private static Outcome optimise(EditableModel model, Problem problem, Settings settings, boolean reuseLowerLayers,
-                                    Runnable beforeStep) {
+                                    double[] startValue, Runnable beforeStep) {
         long start = System.nanoTime();
         int lossLayer = ValueLoss.lossLayer(model, problem, settings);
         try (NDManager nd = model.manager().newSubManager()) {
             ValueLoss loss = new ValueLoss(model, problem, settings, lossLayer, reuseLowerLayers, nd);
             Adam adam = new Adam(model.architecture().hiddenSize(), settings.lr());
             double[] delta = new double[model.architecture().hiddenSize()];
+            if (startValue != null) {
+                if (startValue.length != delta.length) {
+                    throw new IllegalArgumentException("a start value of " + startValue.length + " values for a"
+                            + " hidden size of " + delta.length);
+                }
+                loss.evaluate(delta, false);                       // reads v₀
+                for (int i = 0; i < delta.length; i++) {
+                    delta[i] = startValue[i] - loss.initial()[i];
+                }
+            }
             double[] lastFinite = delta.clone();
             List<Double> losses = new ArrayList<>();
             double nll = Double.NaN;

@@ -52,10 +52,12 @@ public final class DistributedInsertion {
      *                       {@code templateParams}
      * @param klAtLastToken  the KL term reads the distribution after the KL prompt's last token (Amend's
      *                       extension) instead of at the subject's last token (see {@link ValueTargets})
+     * @param normAnchor     bound on ‖v*‖ / ‖W k‖ of each target's value at the last edit layer ({@link NormAnchor};
+     *                       0: off, as published)
      */
     public record Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
                            List<List<Integer>> templateParams, boolean preservePromptTokens, int passes,
-                           TemplateGroups templates, boolean klAtLastToken) {
+                           TemplateGroups templates, boolean klAtLastToken, double normAnchor) {
         /** Settings of MEMIT as published: no preserved prompt tokens, one pass. */
         public Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
                         List<List<Integer>> templateParams) {
@@ -65,7 +67,7 @@ public final class DistributedInsertion {
         /** Settings with generated templates and the KL term read as the reference reads it. */
         public Settings(List<Integer> layers, Locator locator, DeltaOptimizer.Settings delta,
                         List<List<Integer>> templateParams, boolean preservePromptTokens, int passes) {
-            this(layers, locator, delta, templateParams, preservePromptTokens, passes, null, false);
+            this(layers, locator, delta, templateParams, preservePromptTokens, passes, null, false, 0);
         }
 
         /** Copies the lists and checks the layers are ascending. */
@@ -91,7 +93,8 @@ public final class DistributedInsertion {
                     new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(), h.clampNormFactor(),
                             h.klFactor(), h.earlyStopLoss(), h.vLossLayer()),
                     h.contextTemplateLengthParams(), h.preservePromptTokens(), h.insertionPasses(),
-                    h.contextTemplates().isEmpty() ? null : new TemplateGroups(h.contextTemplates()), h.klAtLastToken());
+                    h.contextTemplates().isEmpty() ? null : new TemplateGroups(h.contextTemplates()), h.klAtLastToken(),
+                    h.normAnchor());
         }
 
         /** Returns the templates: the given ones, or MEMIT's generated with {@code seed}. */
@@ -140,7 +143,8 @@ public final class DistributedInsertion {
         int zLayer = s.layers().get(s.layers().size() - 1);
         TemplateGroups groups = s.templates(model, ctx.seed());
         List<Object> losses = new ArrayList<>();
-        double[][] z = targets(model, requests, ctx, s, groups, zLayer, losses);
+        List<Map<String, Object>> anchored = new ArrayList<>();
+        double[][] z = targets(model, requests, ctx, s, groups, zLayer, losses, anchored);
         long t1 = System.nanoTime();
         PromptKeys promptKeys = s.preservePromptTokens()
                 ? new PromptKeys(model, requests, groups.flat(), s.locator()) : null;
@@ -169,6 +173,7 @@ public final class DistributedInsertion {
         meta.put("insertion_passes", s.passes());
         meta.put("mean_residual_norm_after_insertion", o.residualAfter());
         meta.put("optimisation", losses);
+        meta.put("norm_anchor", NormAnchor.describe(s.normAnchor(), anchored));
         meta.put("non_finite_steps", (int) losses.stream().filter(l -> Boolean.TRUE.equals(
                 ((Map<?, ?>) l).get("stopped_on_non_finite"))).count());
         meta.put("context_template_groups", Arrays.stream(groups.sizes()).boxed().toList());
@@ -179,9 +184,13 @@ public final class DistributedInsertion {
         return new Result(o.deltas(), groups.flat(), o.keys(), o.remembered(), meta);
     }
 
-    /** Returns each request's target z after layer {@code zLayer}, adding its optimisation's record to {@code losses}. */
+    /**
+     * Returns each request's target z after layer {@code zLayer} (its value anchored as {@code s} says), adding its
+     * optimisation's record to {@code losses} and its anchoring's to {@code anchored}.
+     */
     private static double[][] targets(EditableModel model, List<EditRequest> requests, EditContext ctx, Settings s,
-                                      TemplateGroups groups, int zLayer, List<Object> losses) {
+                                      TemplateGroups groups, int zLayer, List<Object> losses,
+                                      List<Map<String, Object>> anchored) {
         int n = requests.size();
         double[][] z = new double[n][];
         for (int i = 0; i < n; i++) {
@@ -190,7 +199,8 @@ public final class DistributedInsertion {
             DeltaOptimizer.Outcome o = DeltaOptimizer.optimise(model, ValueTargets.problem(model, requests.get(i),
                     groups.flat(), s.locator(), zLayer, Site.LAYER_OUTPUT, s.klAtLastToken()), s.delta(),
                     ctx::checkCancelled);
-            z[i] = o.target();
+            z[i] = NormAnchor.target(model, requests.get(i), s.locator(), zLayer, Site.LAYER_OUTPUT, o, s.normAnchor(),
+                    anchored);
             losses.add(Map.of("subject", requests.get(i).subject(), "first", o.losses().get(0),
                     "last", o.losses().get(o.losses().size() - 1), "steps", o.steps(),
                     "stopped_on_non_finite", o.stoppedOnNonFinite()));

@@ -50,6 +50,11 @@ public interface InsertionHyperparameters {
     /** Returns the times the layer loop runs (Amend's extension; 1 as published). */
     int insertionPasses();
 
+    /** Returns the bound on ‖v*‖ / ‖W k‖ of each solved value ({@code norm_anchor}, {@link NormAnchor}; 0: off). */
+    default double normAnchor() {
+        return 0;
+    }
+
     /** Returns the texts of the statistics corpus ({@code mom2_n_samples}). */
     long mom2NSamples();
 }

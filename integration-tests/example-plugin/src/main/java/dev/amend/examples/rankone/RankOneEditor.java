@@ -10,6 +10,7 @@ import dev.amend.kit.linalg.LeastSquares;
 import dev.amend.kit.linalg.Vectors;
 import dev.amend.spi.Editor;
 import dev.amend.spi.Locator;
+import dev.amend.spi.edit.Adapter;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditContext;
 import dev.amend.spi.edit.EditRequest;
@@ -34,7 +35,8 @@ import java.util.Map;
  * </ol>
  * It is ROME without the key covariance (so it needs no layer statistics and no corpus), and it disturbs
  * other keys more than ROME does: ΔW c = (kᵀc / kᵀk) r for any key c. Several requests are edited one after the
- * other on the model with the earlier ones applied; the model is restored before returning.
+ * other on the model with the earlier ones applied; the model is restored before returning. With {@code as_adapter}
+ * each update is kept as an {@link RankOneKind} adapter instead of a weight delta.
  */
 final class RankOneEditor implements Editor {
     private final RankOneHyperparameters h;
@@ -54,6 +56,7 @@ final class RankOneEditor implements Editor {
         DeltaOptimizer.Settings settings = new DeltaOptimizer.Settings(h.vNumGradSteps(), h.vLr(), h.vWeightDecay(),
                 h.clampNormFactor(), h.klFactor(), h.earlyStopLoss());
         List<WeightDelta> deltas = new ArrayList<>();
+        List<Adapter> adapters = new ArrayList<>();
         List<Map<String, Object>> perRequest = new ArrayList<>();
         try (WeightSnapshot snapshot = WeightSnapshot.of(model, List.of(point.weight()))) {
             try {
@@ -72,9 +75,21 @@ final class RankOneEditor implements Editor {
                     for (int j = 0; j < residual.length; j++) {
                         residual[j] = target[j] - current[j];
                     }
-                    WeightDelta delta = LeastSquares.rankOne(residual, k, k).toWeightDelta(point.weight());
-                    model.addToWeight(delta);
-                    deltas.add(delta);
+                    if (h.asAdapter()) {
+                        double[] scaledKey = k.clone();
+                        double kk = Vectors.dot(k, k);
+                        for (int j = 0; j < scaledKey.length; j++) {
+                            scaledKey[j] /= kk;
+                        }
+                        Adapter a = RankOneKind.adapter(h.layer(), Vectors.toFloats(residual),
+                                Vectors.toFloats(scaledKey));
+                        model.addAdapter(a);
+                        adapters.add(a);
+                    } else {
+                        WeightDelta delta = LeastSquares.rankOne(residual, k, k).toWeightDelta(point.weight());
+                        model.addToWeight(delta);
+                        deltas.add(delta);
+                    }
                     Map<String, Object> info = new LinkedHashMap<>();
                     info.put("subject", r.subject());
                     info.put("losses", v.losses());
@@ -86,11 +101,13 @@ final class RankOneEditor implements Editor {
                 ctx.progress().progress("example-rank-one", requests.size(), requests.size());
             } finally {
                 snapshot.restore();
+                model.removeAdapters(adapters);
             }
         }
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("layer", h.layer());
         meta.put("requests", perRequest);
-        return new Edit("example-rank-one", version, requests, HyperparameterBinder.toMap(h), templates, deltas, meta);
+        return new Edit("example-rank-one", version, requests, HyperparameterBinder.toMap(h), templates, deltas, meta,
+                adapters);
     }
 }

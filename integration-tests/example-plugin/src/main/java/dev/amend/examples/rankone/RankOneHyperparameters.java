@@ -18,6 +18,8 @@ import java.util.List;
  * @param earlyStopLoss               stop the value optimisation below this loss
  * @param contextTemplateLengthParams pairs [length in tokens, count] of generated context prefixes (none by default:
  *                                    the bare prompt only)
+ * @param asAdapter                   true: keep each update beside the weight as an {@code example-rank-one} adapter
+ *                                    ({@link RankOneKind}) instead of adding it to the weight (same answers)
  */
 public record RankOneHyperparameters(
         int layer,
@@ -28,11 +30,12 @@ public record RankOneHyperparameters(
         double clampNormFactor,
         double klFactor,
         double earlyStopLoss,
-        List<List<Integer>> contextTemplateLengthParams) implements Hyperparameters {
+        List<List<Integer>> contextTemplateLengthParams,
+        boolean asAdapter) implements Hyperparameters {
 
     /** Values before any per-family profile of {@code defaults.json}. */
     public static final RankOneHyperparameters BASE = new RankOneHyperparameters(1, "subject_last", 25, 0.5, 0.5, 4,
-            0.0625, 5e-2, List.of());
+            0.0625, 5e-2, List.of(), false);
 
     /** Returns the problems of these values for {@code arch} (the checks ROME, MEMIT and AlphaEdit share). */
     @Override

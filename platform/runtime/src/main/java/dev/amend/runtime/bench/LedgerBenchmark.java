@@ -72,7 +72,6 @@ public final class LedgerBenchmark {
         long oneBytes = 0;
         long denseBytes = 0;
         long baseCopy;
-        int layers = model.architecture().layers();
         Map<String, int[]> recorded;
         String middle;
         try (EditLedger ledger = EditLedger.open(dir, model)) {
@@ -80,15 +79,7 @@ public final class LedgerBenchmark {
             for (int i = 0; i < total; i++) {
                 boolean isDense = dense > 0 && i % Math.max(1, total / dense) == total / dense / 2
                         && denseMs.size() < dense;
-                EditPoint p = model.architecture().editPoint(i % layers);
-                WeightDelta d = isDense
-                        ? new WeightDelta.Dense(p.weight(), p.outFeatures(), p.inFeatures(),
-                                gaussian(p.outFeatures() * p.inFeatures(), r, 1e-4f))
-                        : new WeightDelta.LowRank(p.weight(), p.outFeatures(), p.inFeatures(), 1,
-                                gaussian(p.outFeatures(), r, 1e-2f), gaussian(p.inFeatures(), r, 1e-2f));
-                Edit e = new Edit(isDense ? "dense-bench" : "rome", "bench",
-                        List.of(EditRequest.of("The capital of {} is", "Subject" + i, "Object" + i)),
-                        Map.of("layers", List.of(i % layers)), List.of("{}"), List.of(d), Map.of("i", i));
+                Edit e = benchEdit(model, i, isDense, r);
                 long t0 = System.nanoTime();
                 LedgerEntry entry = ledger.record(e, Map.of("efficacy", 1.0));
                 double ms = (System.nanoTime() - t0) / 1e6;
@@ -144,7 +135,25 @@ public final class LedgerBenchmark {
                 patch.length, imp, exact);
     }
 
-    private static double[] stats(List<Double> ms) {
+    /**
+     * Returns the {@code i}-th benchmark edit of {@code model}: random deltas of real shape on the edit point of layer
+     * {@code i mod layers}, rank one (ROME's size) or a dense matrix.
+     */
+    static Edit benchEdit(EditableModel model, int i, boolean dense, Random r) {
+        int layer = i % model.architecture().layers();
+        EditPoint p = model.architecture().editPoint(layer);
+        WeightDelta d = dense
+                ? new WeightDelta.Dense(p.weight(), p.outFeatures(), p.inFeatures(),
+                        gaussian(p.outFeatures() * p.inFeatures(), r, 1e-4f))
+                : new WeightDelta.LowRank(p.weight(), p.outFeatures(), p.inFeatures(), 1,
+                        gaussian(p.outFeatures(), r, 1e-2f), gaussian(p.inFeatures(), r, 1e-2f));
+        return new Edit(dense ? "dense-bench" : "rome", "bench",
+                List.of(EditRequest.of("The capital of {} is", "Subject" + i, "Object" + i)),
+                Map.of("layers", List.of(layer)), List.of("{}"), List.of(d), Map.of("i", i));
+    }
+
+    /** Returns the mean, median and 95th percentile of {@code ms}. */
+    static double[] stats(List<Double> ms) {
         if (ms.isEmpty()) {
             return new double[3];
         }
@@ -153,11 +162,11 @@ public final class LedgerBenchmark {
             s[Math.min(s.length - 1, (int) Math.ceil(0.95 * s.length) - 1)]};
     }
 
-    private static Map<String, int[]> bits(EditableModel m) {
+    static Map<String, int[]> bits(EditableModel m) {
         return dev.amend.runtime.ledger.WeightBits.of(m);
     }
 
-    private static boolean equal(Map<String, int[]> a, Map<String, int[]> b) {
+    static boolean equal(Map<String, int[]> a, Map<String, int[]> b) {
         for (Map.Entry<String, int[]> e : a.entrySet()) {
             if (!Arrays.equals(e.getValue(), b.get(e.getKey()))) {
                 return false;
@@ -172,7 +181,7 @@ public final class LedgerBenchmark {
         }
     }
 
-    private static void close(EditableModel m) {
+    static void close(EditableModel m) {
         if (m instanceof AutoCloseable c) {
             try {
                 c.close();

@@ -2,6 +2,7 @@ package dev.amend.runtime.editing;
 
 import ai.djl.ndarray.NDArray;
 import dev.amend.kit.WeightSnapshot;
+import dev.amend.spi.edit.Adapter;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.WeightDelta;
 import dev.amend.spi.model.EditableModel;
@@ -13,7 +14,8 @@ import java.util.Set;
 
 /**
  * Edits applied to a model, with the values the weights they touch had before, so that the model can be put
- * back bit for bit. Closing restores those values unless {@link #keep} was called first; an edit that fails
+ * back bit for bit. Closing restores those values and removes the edits' adapters unless {@link #keep} was called
+ * first; an edit that fails
  * half-way through being applied puts the model back as it was when these edits began. Created by
  * {@link #of}, {@link EditSession#apply} and {@link EditSession#hold}.
  */
@@ -103,7 +105,7 @@ public final class AppliedEdits implements AutoCloseable {
         kept = true;
     }
 
-    /** Restores the held weights unless {@link #keep} was called, and frees the saved values. */
+    /** Removes the edits' adapters and restores the held weights unless {@link #keep} was called; frees the saved values. */
     @Override
     public void close() {
         if (closed) {
@@ -120,6 +122,11 @@ public final class AppliedEdits implements AutoCloseable {
     }
 
     private void restoreAll() {
+        List<Adapter> added = new ArrayList<>();
+        edits.forEach(e -> added.addAll(e.adapters()));
+        if (!added.isEmpty()) {
+            model.removeAdapters(added);
+        }
         snapshots.forEach(WeightSnapshot::restore);
     }
 

@@ -3,6 +3,7 @@ package dev.amend.runtime.ledger;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.amend.spi.edit.Adapter;
 import dev.amend.spi.edit.Edit;
 import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.edit.WeightDelta;
@@ -14,7 +15,9 @@ import java.util.Map;
 /**
  * An edit and the caller's info as a JSON object plus float32 tensors: deltas as {@code d<i>}
  * (dense [rows, cols]) or {@code d<i>.u} [rows, rank] and {@code d<i>.v} [cols, rank]; float arrays
- * inside hyperparameters, metadata and info as {@code m<j>}.
+ * inside hyperparameters, metadata, the adapters' states and info as {@code m<j>}. Adapters are a list of
+ * {@code {"id", "kind", "layer", "state"}} objects in the order they are added (absent in records written before
+ * edits carried adapters, read as none).
  */
 final class EditCodec {
     private EditCodec() {
@@ -74,6 +77,18 @@ final class EditCodec {
         }
         o.add("deltas", deltas);
         o.add("metadata", TypedJson.encode(edit.metadata(), store));
+        if (!edit.adapters().isEmpty()) {
+            JsonArray adapters = new JsonArray();
+            for (Adapter a : edit.adapters()) {
+                JsonObject ja = new JsonObject();
+                ja.addProperty("id", a.id());
+                ja.addProperty("kind", a.kind());
+                ja.addProperty("layer", a.layer());
+                ja.add("state", TypedJson.encode(a.state(), store));
+                adapters.add(ja);
+            }
+            o.add("adapters", adapters);
+        }
         o.add("info", TypedJson.encode(info, store));
         return new Encoded(o, tensors);
     }
@@ -133,9 +148,17 @@ final class EditCodec {
             }
             deltas.add(delta);
         }
+        List<Adapter> adapters = new ArrayList<>();
+        if (json.has("adapters")) {
+            for (JsonElement e : json.getAsJsonArray("adapters")) {
+                JsonObject a = e.getAsJsonObject();
+                adapters.add(new Adapter(a.get("id").getAsString(), a.get("kind").getAsString(),
+                        a.get("layer").getAsInt(), TypedJson.decodeMap(a.get("state"), load)));
+            }
+        }
         Edit edit = new Edit(json.get("method").getAsString(), json.get("method_version").getAsString(), requests,
                 TypedJson.decodeMap(json.get("hyperparameters"), load), templates, deltas,
-                TypedJson.decodeMap(json.get("metadata"), load));
+                TypedJson.decodeMap(json.get("metadata"), load), adapters);
         return new Decoded(edit, TypedJson.decodeMap(json.get("info"), load), sizes);
     }
 }

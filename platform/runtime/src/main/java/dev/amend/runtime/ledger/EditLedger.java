@@ -2,31 +2,21 @@ package dev.amend.runtime.ledger;
 
 import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.Edit;
-import dev.amend.spi.edit.WeightDelta;
-import dev.amend.spi.model.EditPoint;
 import dev.amend.spi.model.EditableModel;
-import dev.amend.spi.model.WeightLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -35,39 +25,41 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Pattern;
+import java.util.function.Supplier;
 
 /**
- * The durable history of the edits applied to one model: each edit is written to disk (its deltas as
- * a safetensors file, then a checksummed journal line, each fsynced) before it is applied and
- * acknowledged; opening the ledger replays the acknowledged edits onto the freshly loaded base model,
- * so after a crash the weights equal, bit for bit, those before it. Rollback removes edits anywhere
- * in the history and recomputes the touched weights from their base values; patches carry edits to
- * another instance of the same base model. The format is described in {@code docs/ledger.md}.
+ * The durable history of the edits applied to one model: each edit is stored (its deltas, then its journal record)
+ * before it is applied and acknowledged; opening the ledger replays the acknowledged edits onto the freshly loaded
+ * base model, so after a crash the weights equal, bit for bit, those before it. Rollback removes edits anywhere in
+ * the history and recomputes the touched weights from their base values; patches carry edits to another instance of
+ * the same base model. The format is described in {@code docs/ledger.md}.
  *
- * <p>All methods are synchronised on the ledger. The ledger writes the model's weights in
- * {@link #record}, {@link #rollback}, {@link #importPatch} and on open; callers that run forward passes
- * concurrently hold their own lock around these calls. Every change to the weights must go through the
- * ledger (its base copies assume so): {@link #recordApplied} takes an edit the caller has just applied,
- * with the values the weights had before it.
+ * <p>The logic lives here once; where records and deltas are kept is a {@link LedgerStore}: a directory
+ * ({@link FileLedgerStore}, the default) or a database shared by several processes. With a shared store each write
+ * takes the store's writer right ({@link #lockWriter}) and first applies what other processes appended
+ * ({@link #catchUp}); readers call {@link #catchUp} when {@link #awaitChange} says the history moved.
+ *
+ * <p>Reads and changes are synchronised on the ledger. The ledger writes the model's weights in {@link #record},
+ * {@link #rollback}, {@link #importPatch}, {@link #catchUp} and on open; callers that run forward passes concurrently
+ * hold their own lock around these calls (and take {@link #lockWriter} before that lock, since it may wait). Every
+ * change to the weights must go through the ledger (its base copies assume so): {@link #recordApplied} takes an edit
+ * the caller has just applied, with the values the weights had before it.
  */
 public final class EditLedger implements AutoCloseable {
     /** The journal format version this class writes and reads. */
     public static final int FORMAT = 1;
+    /** How long a change waits for the writer right when the caller did not take it ({@link #lockWriter}). */
+    public static final Duration DEFAULT_WRITER_WAIT = Duration.ofSeconds(60);
     /** Metadata (keys, scores) an edit of a patch may carry besides its deltas. */
     static final long PATCH_METADATA_BYTES = 64L << 20;
 
     private static final System.Logger LOG = System.getLogger(EditLedger.class.getName());
-    private static final Pattern DELTAS_FILE = Pattern.compile("(\\d{6,})-([0-9a-f]{12})\\.safetensors");
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Path dir;
-    private final Path deltasDir;
+    private final LedgerStore store;
     private final EditableModel model;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
-    private final Journal journal;
     private final BaseWeights base;
+    private final LedgerWriter writer;
     private final List<LedgerEntry> active = new ArrayList<>();
     private final Set<String> usedIds = new LinkedHashSet<>();
     private final Recovery recovery;
@@ -93,19 +85,36 @@ public final class EditLedger implements AutoCloseable {
         }
     }
 
-    private EditLedger(Path dir, EditableModel model, FileChannel lockChannel, FileLock lock, Journal journal,
-                       BaseWeights base, List<LedgerEntry> entries, Set<String> ids, long nextSequence,
+    /**
+     * What {@link #catchUp} applied of the records other processes appended.
+     *
+     * @param added      the ids of the edits applied, in order
+     * @param rolledBack the ids of the edits rolled back
+     * @param weights    the weights whose values changed
+     */
+    public record CatchUp(List<String> added, List<String> rolledBack, Set<String> weights) {
+        /** Copies the collections. */
+        public CatchUp {
+            added = List.copyOf(added);
+            rolledBack = List.copyOf(rolledBack);
+            weights = Collections.unmodifiableSet(new LinkedHashSet<>(weights));
+        }
+
+        /** Returns true when nothing was applied. */
+        public boolean isEmpty() {
+            return added.isEmpty() && rolledBack.isEmpty();
+        }
+    }
+
+    private EditLedger(LedgerStore store, EditableModel model, BaseWeights base, JournalReplay.History replayed,
                        Recovery recovery) {
-        this.dir = dir;
-        this.deltasDir = dir.resolve("deltas");
+        this.store = store;
         this.model = model;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
-        this.journal = journal;
         this.base = base;
-        this.active.addAll(entries);
-        this.usedIds.addAll(ids);
-        this.nextSequence = nextSequence;
+        this.writer = new LedgerWriter(store);
+        this.active.addAll(replayed.entries());
+        this.usedIds.addAll(replayed.ids());
+        this.nextSequence = replayed.next();
         this.recovery = recovery;
     }
 
@@ -130,196 +139,71 @@ public final class EditLedger implements AutoCloseable {
 
     /** Returns the ledger in the directory {@code dir} for {@code model} (see {@link #open}). */
     public static EditLedger openAt(Path dir, EditableModel model) {
-        FileChannel lockChannel = null;
-        FileLock lock = null;
-        Journal journal = null;
+        return open(new FileLedgerStore(dir), model);
+    }
+
+    /**
+     * Returns the shared ledger of {@code model} (by its name) in the PostgreSQL database {@code db}, created when
+     * absent, after migrating the database's schema and replaying every acknowledged edit onto the freshly loaded
+     * model. Other processes may open the same ledger: follow their changes with {@link #awaitChange} and
+     * {@link #catchUp}.
+     *
+     * @throws LedgerUnavailableException when the database does not answer (the message names the URL without the
+     *                                    password)
+     * @throws LedgerException            when its schema is newer than this build knows, or the ledger was written
+     *                                    for another base model (the message names both hashes)
+     */
+    public static EditLedger open(LedgerDatabase db, EditableModel model) {
+        return open(PostgresLedgerStore.connect(db, model.name()), model);
+    }
+
+    /**
+     * Returns the ledger kept in {@code store} for {@code model} (created when absent), after replaying every
+     * acknowledged edit onto the freshly loaded model; the ledger owns the store from now on (closing it closes the
+     * store, also when opening fails). Throws as {@link #open(Path, EditableModel)}.
+     */
+    public static EditLedger open(LedgerStore store, EditableModel model) {
         BaseWeights base = null;
         try {
-            Files.createDirectories(dir.resolve("deltas"));
-            lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                lock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new LedgerException("the edit ledger " + dir
-                        + " is open in another process or by another ledger object: close it first");
-            }
             long t0 = System.nanoTime();
-            Path journalPath = dir.resolve("journal.jsonl");
-            List<String> removed = new ArrayList<>();
-            Files.deleteIfExists(dir.resolve("journal.jsonl" + Durable.TMP_SUFFIX));
-            boolean created = !Files.exists(journalPath);
-            List<LedgerEntry> entries = new ArrayList<>();
-            Set<String> ids = new LinkedHashSet<>();
-            Set<String> rolledBack = new LinkedHashSet<>();
-            long next;
-            long torn = 0;
-            if (created) {
-                JsonObject header = new JsonObject();
-                header.addProperty("type", "ledger");
-                header.addProperty("seq", 0);
-                header.addProperty("format", FORMAT);
-                header.addProperty("model", model.name());
-                header.addProperty("base_hash", model.baseHash());
-                header.addProperty("created", Instant.now().toString());
-                journal = Journal.create(journalPath, header);
-                // Make the new directories themselves durable, so an acknowledged edit cannot lose its ledger.
-                Durable.syncDirectory(dir);
-                Durable.syncDirectory(dir.toAbsolutePath().getParent());
-                next = 1;
-            } else {
-                Journal.Contents contents = Journal.read(journalPath);
-                next = replayRecords(journalPath, contents.records(), model, entries, ids, rolledBack);
-                torn = contents.tornBytes();
-                if (torn > 0) {
-                    LOG.log(Level.WARNING, "edit ledger {0}: dropped a torn last journal line ({1} bytes at byte {2}):"
-                            + " an append interrupted by a crash; that record was never acknowledged",
-                            journalPath, torn, contents.validBytes());
-                }
-                journal = Journal.openForAppend(journalPath, contents.validBytes());
-            }
-            removed.addAll(cleanDeltasDirectory(dir.resolve("deltas"), entries, rolledBack));
+            LedgerStore.Contents contents = store.open(JournalReplay.header(model, FORMAT));
+            JournalReplay.History replayed = JournalReplay.replay(store, contents.records(), model, FORMAT);
+            Set<String> liveIds = new LinkedHashSet<>();
+            replayed.entries().forEach(e -> liveIds.add(e.id()));
+            List<String> removed = store.removeUnreferenced(liveIds, replayed.rolledBack());
             base = new BaseWeights(model);
-            for (LedgerEntry e : entries) {
-                base.keep(weightsOf(e.edit()));
-            }
-            try {
-                for (LedgerEntry e : entries) {
-                    e.edit().applyTo(model);
-                }
-            } catch (RuntimeException e) {
-                // Leave the model at its base weights rather than half replayed.
-                Set<String> touched = new LinkedHashSet<>();
-                entries.forEach(x -> touched.addAll(weightsOf(x.edit())));
-                touched.forEach(base::restore);
-                throw new LedgerException("edit ledger " + dir + ": replaying the edits onto " + model.name()
-                        + " failed (" + e.getMessage() + "); the model was left at its base weights");
-            }
-            Recovery recovery = new Recovery(entries.size(), (System.nanoTime() - t0) / 1e9, torn, removed, created);
-            LOG.log(Level.DEBUG, "edit ledger {0}: {1} edit(s) replayed onto {2} in {3} s", dir, entries.size(),
-                    model.name(), String.format("%.3f", recovery.replaySeconds()));
-            return new EditLedger(dir, model, lockChannel, lock, journal, base, entries, ids, next, recovery);
+            replayOnto(model, base, replayed.entries(), store.location());
+            Recovery recovery = new Recovery(replayed.entries().size(), (System.nanoTime() - t0) / 1e9,
+                    contents.tornBytes(), removed, contents.created());
+            LOG.log(Level.DEBUG, "edit ledger {0}: {1} edit(s) replayed onto {2} in {3} s", store.location(),
+                    replayed.entries().size(), model.name(), String.format("%.3f", recovery.replaySeconds()));
+            return new EditLedger(store, model, base, replayed, recovery);
         } catch (IOException e) {
-            closeQuietly(journal, base, lockChannel);
-            throw new UncheckedIOException("edit ledger " + dir + ": " + e.getMessage(), e);
+            closeQuietly(store, base);
+            throw new UncheckedIOException("edit ledger " + store.location() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            closeQuietly(journal, base, lockChannel);
+            closeQuietly(store, base);
             throw e;
         }
     }
 
-    private static long replayRecords(Path journalPath, List<JsonObject> records, EditableModel model,
-                                      List<LedgerEntry> entries, Set<String> ids, Set<String> rolledBack)
-            throws IOException {
-        if (records.isEmpty()) {
-            throw new LedgerCorruptException(journalPath, "the journal has no header record");
-        }
-        JsonObject header = records.get(0);
-        if (!"ledger".equals(str(header, "type")) || !header.has("format")) {
-            throw new LedgerCorruptException(journalPath, "the first record is not a ledger header");
-        }
-        if (header.get("format").getAsInt() != FORMAT) {
-            throw new LedgerException("edit ledger " + journalPath + " has format " + header.get("format")
-                    + "; this version reads format " + FORMAT);
-        }
-        String hash = str(header, "base_hash");
-        if (!model.baseHash().equals(hash)) {
-            throw new LedgerException("edit ledger " + journalPath + " was written for base model \""
-                    + str(header, "model") + "\" with weights hash " + hash + ", but model \"" + model.name()
-                    + "\" has hash " + model.baseHash() + ": its edits cannot be replayed onto other weights."
-                    + " Load the model the ledger belongs to, or use another data directory");
-        }
-        Map<String, JsonObject> live = new LinkedHashMap<>();
-        long expected = 1;
-        for (int i = 1; i < records.size(); i++) {
-            JsonObject r = records.get(i);
-            long seq = r.has("seq") ? r.get("seq").getAsLong() : -1;
-            if (seq != expected) {
-                throw new LedgerCorruptException(journalPath, "record " + (i + 1) + " has sequence number " + seq
-                        + ", expected " + expected + " (a record is missing or repeated)");
-            }
-            expected++;
-            String type = str(r, "type");
-            if ("edit".equals(type)) {
-                String id = str(r, "id");
-                if (id == null || !ids.add(id)) {
-                    throw new LedgerCorruptException(journalPath, "record " + seq + " has a missing or repeated id "
-                            + id);
-                }
-                live.put(id, r);
-            } else if ("rollback".equals(type)) {
-                for (JsonElement e : r.getAsJsonArray("ids")) {
-                    String id = e.getAsString();
-                    if (live.remove(id) == null) {
-                        throw new LedgerCorruptException(journalPath, "rollback record " + seq
-                                + " removes edit " + id + ", which is not in the history at that point");
-                    }
-                    rolledBack.add(id);
-                }
-            } else {
-                throw new LedgerCorruptException(journalPath, "record " + seq + " has unknown type " + type);
-            }
-        }
-        Path deltasDir = journalPath.resolveSibling("deltas");
-        for (JsonObject r : live.values()) {
-            entries.add(readEntry(journalPath, deltasDir, r));
-        }
-        return expected;
-    }
-
-    private static LedgerEntry readEntry(Path journalPath, Path deltasDir, JsonObject r) throws IOException {
-        String id = str(r, "id");
-        Path file = deltasDir.resolve(str(r, "file"));
-        if (!Files.exists(file)) {
-            throw new LedgerCorruptException(journalPath, "the deltas file " + file + " of acknowledged edit " + id
-                    + " is missing");
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        String crc = TensorBlob.crc32c(bytes);
-        if (bytes.length != r.get("file_bytes").getAsLong() || !crc.equals(str(r, "file_crc32c"))) {
-            throw new LedgerCorruptException(journalPath, "the deltas file " + file + " of edit " + id + " has "
-                    + bytes.length + " bytes and CRC32C " + crc + ", the journal recorded " + r.get("file_bytes")
-                    + " bytes and " + str(r, "file_crc32c") + ": the file was damaged or replaced");
+    /** Applies {@code entries} in order to the base model, or leaves it at its base weights and throws. */
+    private static void replayOnto(EditableModel model, BaseWeights base, List<LedgerEntry> entries, String where) {
+        for (LedgerEntry e : entries) {
+            base.keep(EditChecks.weightsOf(e.edit()));
         }
         try {
-            EditCodec.Decoded d = EditCodec.decode(r, TensorBlob.decode(bytes));
-            return new LedgerEntry(id, r.get("seq").getAsLong(), Instant.parse(str(r, "time")), d.edit(), d.info(),
-                    d.sizes(), bytes.length);
-        } catch (RuntimeException e) {
-            throw new LedgerCorruptException(journalPath, "edit " + id + " cannot be read back: " + e.getMessage());
-        }
-    }
-
-    private static List<String> cleanDeltasDirectory(Path deltasDir, List<LedgerEntry> entries,
-                                                     Set<String> rolledBack) throws IOException {
-        Set<String> liveIds = new LinkedHashSet<>();
-        entries.forEach(e -> liveIds.add(e.id()));
-        List<String> removed = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(deltasDir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                var m = DELTAS_FILE.matcher(name);
-                if (name.endsWith(Durable.TMP_SUFFIX)) {
-                    LOG.log(Level.INFO, "edit ledger: removing {0}, a write interrupted by a crash", f);
-                } else if (!m.matches() || liveIds.contains(m.group(2))) {
-                    continue;
-                } else if (rolledBack.contains(m.group(2))) {
-                    LOG.log(Level.INFO, "edit ledger: removing {0}, the deltas of a rolled-back edit", f);
-                } else {
-                    LOG.log(Level.WARNING, "edit ledger: removing {0}, a deltas file without a journal record"
-                            + " (a crash between writing the deltas and the journal; the edit was never acknowledged)",
-                            f);
-                }
-                Files.delete(f);
-                removed.add(name);
+            for (LedgerEntry e : entries) {
+                e.edit().applyTo(model);
             }
+        } catch (RuntimeException e) {
+            Set<String> touched = new LinkedHashSet<>();
+            entries.forEach(x -> touched.addAll(EditChecks.weightsOf(x.edit())));
+            touched.forEach(base::restore);
+            model.removeAdapters(entries.stream().flatMap(x -> x.edit().adapters().stream()).toList());
+            throw new LedgerException("edit ledger " + where + ": replaying the edits onto " + model.name()
+                    + " failed (" + e.getMessage() + "); the model was left at its base weights");
         }
-        if (!removed.isEmpty()) {
-            Durable.syncDirectory(deltasDir);
-        }
-        return removed;
     }
 
     // ---- reading ------------------------------------------------------------------------------
@@ -352,9 +236,19 @@ public final class EditLedger implements AutoCloseable {
         return model;
     }
 
-    /** Returns the ledger's directory. */
+    /** Returns the ledger's directory, or null when its store is not a directory (a database). */
     public Path directory() {
-        return dir;
+        return store.directory();
+    }
+
+    /** Returns where the ledger lives: its directory, or its database's URL without the password. */
+    public String location() {
+        return store.location();
+    }
+
+    /** Returns true when other processes share this ledger (a database): then follow it with {@link #awaitChange}. */
+    public boolean shared() {
+        return store.shared();
     }
 
     /** Returns what opening the ledger found and did. */
@@ -367,20 +261,94 @@ public final class EditLedger implements AutoCloseable {
         return base.bytes();
     }
 
+    // ---- other writers --------------------------------------------------------------------------
+
+    /**
+     * Returns a hold on the right to change the history, taken in this process and in the store (across processes
+     * sharing it), waiting at most {@code timeout}; the holding thread's changes then need no further wait. Take it
+     * before any lock of the caller's that forward passes need, then call {@link #catchUp} under that lock. Closing
+     * the hold gives the right up. Re-entrant for the holding thread.
+     *
+     * @throws LedgerUnavailableException when the right cannot be had in time or the store does not answer
+     */
+    public LedgerWriter.Hold lockWriter(Duration timeout) {
+        checkOpen();
+        return writer.lock(timeout);
+    }
+
+    /**
+     * Returns what it applied of the records other processes appended to the store since this ledger last read it:
+     * their edits applied to the model, their rollbacks recomputed from base, exactly as this process would have
+     * done them. Empty for a store with one writer.
+     *
+     * @throws LedgerCorruptException       when a record does not follow or its deltas are damaged
+     * @throws LedgerUnavailableException   when the store does not answer
+     */
+    public synchronized CatchUp catchUp() {
+        checkOpen();
+        List<JsonObject> records;
+        try {
+            records = store.recordsAfter(nextSequence - 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("edit ledger " + store.location() + ": " + e.getMessage(), e);
+        }
+        List<String> added = new ArrayList<>();
+        List<String> rolledBack = new ArrayList<>();
+        Set<String> weights = new LinkedHashSet<>();
+        for (JsonObject r : records) {
+            JournalReplay.checkSequence(store.location(), r, nextSequence, "record " + nextSequence);
+            try {
+                if (JournalReplay.isEdit(store.location(), r)) {
+                    LedgerEntry entry = JournalReplay.readEntry(store, r);
+                    base.keep(EditChecks.weightsOf(entry.edit()));
+                    entry.edit().applyTo(model);
+                    active.add(entry);
+                    usedIds.add(entry.id());
+                    added.add(entry.id());
+                    weights.addAll(EditChecks.weightsOf(entry.edit()));
+                } else {
+                    Set<String> ids = new LinkedHashSet<>(JournalReplay.rolledBackIds(r));
+                    List<LedgerEntry> removed = active.stream().filter(e -> ids.contains(e.id())).toList();
+                    if (removed.size() != ids.size()) {
+                        throw new LedgerCorruptException(store.location(), "rollback record " + nextSequence
+                                + " removes " + ids + ", which are not all in the history at that point");
+                    }
+                    weights.addAll(applyRollback(removed).touched());
+                    rolledBack.addAll(ids);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("edit ledger " + store.location() + ": " + e.getMessage(), e);
+            }
+            nextSequence++;
+            history = null;
+        }
+        return new CatchUp(added, rolledBack, weights);
+    }
+
+    /**
+     * Returns true when another process may have changed the history (call {@link #catchUp}), after waiting at most
+     * {@code timeout} for word of it; false when the wait ran out. Does not hold the ledger's lock while waiting.
+     */
+    public boolean awaitChange(Duration timeout) throws InterruptedException {
+        return store.awaitChange(timeout);
+    }
+
     // ---- writing ------------------------------------------------------------------------------
 
     /**
-     * Records {@code edit} durably (deltas file written and fsynced, then the journal record appended and
-     * fsynced), then applies it to the model, and returns its entry. When this returns the edit is
-     * acknowledged: it survives a crash. {@code info} (e.g. scores, answers before and after) is stored
-     * with it; float arrays inside it are kept as tensors.
+     * Records {@code edit} durably (its deltas stored, then the journal record, each made durable), then applies it
+     * to the model, and returns its entry. When this returns the edit is acknowledged: it survives a crash.
+     * {@code info} (e.g. scores, answers before and after) is stored with it; float arrays inside it are kept as
+     * tensors. With a shared store the edits other processes appended are applied first.
      *
      * @throws InvalidRequestException when a delta names a weight the model lacks, has the wrong shape or
      *                                 non-finite values (nothing is written and the model is unchanged)
      */
-    public synchronized LedgerEntry record(Edit edit, Map<String, Object> info) {
-        checkOpen();
-        return recordAll(List.of(edit), java.util.Collections.singletonList(info)).get(0);
+    public LedgerEntry record(Edit edit, Map<String, Object> info) {
+        return asWriter(() -> {
+            catchUp();
+            return recordAll(List.of(edit), Collections.singletonList(info)).get(0);
+        });
     }
 
     /**
@@ -391,35 +359,56 @@ public final class EditLedger implements AutoCloseable {
      * back from the stored form bit for bit. If this throws, nothing is recorded and the caller must restore the
      * weights.
      *
-     * @throws InvalidRequestException when a delta names a weight the model lacks, has the wrong shape or
-     *                                 non-finite values (nothing is written)
+     * @throws InvalidRequestException     when a delta names a weight the model lacks, has the wrong shape or
+     *                                     non-finite values (nothing is written)
+     * @throws LedgerUnavailableException  when another process changed the shared history since the caller caught
+     *                                     up (the edit was computed on an older model), or the store does not answer
      */
-    public synchronized LedgerEntry recordApplied(Edit edit, Map<String, Object> info,
-                                                  Function<String, NDArray> preEdit) {
+    public LedgerEntry recordApplied(Edit edit, Map<String, Object> info, Function<String, NDArray> preEdit) {
+        return asWriter(() -> recordAppliedAsWriter(edit, info, preEdit));
+    }
+
+    private synchronized LedgerEntry recordAppliedAsWriter(Edit edit, Map<String, Object> info,
+                                                           Function<String, NDArray> preEdit) {
         checkOpen();
-        check(edit);
-        for (String w : weightsOf(edit)) {
+        EditChecks.check(model, edit);
+        for (String w : EditChecks.weightsOf(edit)) {
             if (preEdit.apply(w) == null) {
                 throw new IllegalArgumentException("no value from before the edit for weight " + w);
             }
         }
-        LedgerEntry entry = writeDurably(List.of(edit), java.util.Collections.singletonList(info)).get(0);
-        base.keepPreEdit(weightsOf(entry.edit()), preEdit);
+        requireCaughtUp();
+        LedgerEntry entry = writeDurably(List.of(edit), Collections.singletonList(info)).get(0);
+        base.keepPreEdit(EditChecks.weightsOf(entry.edit()), preEdit);
         active.add(entry);
         history = null;
         return entry;
+    }
+
+    /** Throws {@link LedgerUnavailableException} when other processes appended records this ledger has not applied. */
+    private void requireCaughtUp() {
+        try {
+            if (!store.recordsAfter(nextSequence - 1).isEmpty()) {
+                throw new LedgerUnavailableException("edit ledger " + store.location() + ": another replica changed"
+                        + " the history while this edit was computed on the model before that change; the edit was"
+                        + " not recorded: submit it again");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("edit ledger " + store.location() + ": " + e.getMessage(), e);
+        }
     }
 
     /**
      * Records several edits with one group commit (see {@link #writeDurably}), then applies them in order. A crash
      * in the middle keeps a prefix of them.
      */
-    private List<LedgerEntry> recordAll(List<Edit> edits, List<Map<String, Object>> infos) {
-        edits.forEach(this::check);
+    private synchronized List<LedgerEntry> recordAll(List<Edit> edits, List<Map<String, Object>> infos) {
+        checkOpen();
+        edits.forEach(e -> EditChecks.check(model, e));
         List<LedgerEntry> entries = writeDurably(edits, infos);
         // Copy the base values first: no edit in the history touches a weight that has no copy yet.
         for (LedgerEntry entry : entries) {
-            base.keep(weightsOf(entry.edit()));
+            base.keep(EditChecks.weightsOf(entry.edit()));
         }
         active.addAll(entries);
         history = null;
@@ -441,72 +430,51 @@ public final class EditLedger implements AutoCloseable {
     }
 
     /**
-     * Writes several edits with one group commit: each deltas file written and fsynced, one fsync of the
-     * directory, all journal records in one append and one fsync. Returns their entries as a restart reads them
-     * back; the history and the model are not changed.
+     * Stores several edits with one group commit ({@link LedgerStore#append}). Returns their entries as a restart
+     * reads them back; the history and the model are not changed.
      */
     private List<LedgerEntry> writeDurably(List<Edit> edits, List<Map<String, Object>> infos) {
         List<LedgerEntry> entries = new ArrayList<>();
         List<JsonObject> records = new ArrayList<>();
+        Map<String, byte[]> deltas = new LinkedHashMap<>();
         Set<String> ids = new LinkedHashSet<>();
+        for (int i = 0; i < edits.size(); i++) {
+            String id = newId(ids);
+            ids.add(id);
+            long seq = nextSequence + i;
+            String fileName = String.format("%06d-%s.safetensors", seq, id);
+            Map<String, Object> info = infos.get(i);
+            EditCodec.Encoded enc = EditCodec.encode(edits.get(i), info == null ? Map.of() : info);
+            Map<String, String> fileMeta = new LinkedHashMap<>();
+            fileMeta.put("amend_ledger_id", id);
+            fileMeta.put("amend_base_hash", model.baseHash());
+            byte[] bytes = TensorBlob.encode(enc.tensors(), fileMeta);
+            // Read back what will be stored, so this process holds exactly what a restart holds.
+            EditCodec.Decoded stored = EditCodec.decode(enc.json(), TensorBlob.decode(bytes));
+            EditChecks.requireSameDeltas(edits.get(i), stored.edit());
+            JsonObject r = new JsonObject();
+            r.addProperty("type", "edit");
+            r.addProperty("seq", seq);
+            r.addProperty("id", id);
+            Instant time = Instant.now();
+            r.addProperty("time", time.toString());
+            r.addProperty("file", fileName);
+            r.addProperty("file_bytes", bytes.length);
+            r.addProperty("file_crc32c", TensorBlob.crc32c(bytes));
+            enc.json().entrySet().forEach(e -> r.add(e.getKey(), e.getValue()));
+            records.add(r);
+            deltas.put(fileName, bytes);
+            entries.add(new LedgerEntry(id, seq, time, stored.edit(), stored.info(), stored.sizes(), bytes.length));
+        }
         try {
-            for (int i = 0; i < edits.size(); i++) {
-                String id = newId(ids);
-                ids.add(id);
-                long seq = nextSequence + i;
-                String fileName = String.format("%06d-%s.safetensors", seq, id);
-                Map<String, Object> info = infos.get(i);
-                EditCodec.Encoded enc = EditCodec.encode(edits.get(i), info == null ? Map.of() : info);
-                Map<String, String> fileMeta = new LinkedHashMap<>();
-                fileMeta.put("amend_ledger_id", id);
-                fileMeta.put("amend_base_hash", model.baseHash());
-                byte[] bytes = TensorBlob.encode(enc.tensors(), fileMeta);
-                // Read back what will be on disk, so this process holds exactly what a restart holds.
-                EditCodec.Decoded stored = EditCodec.decode(enc.json(), TensorBlob.decode(bytes));
-                requireSameDeltas(edits.get(i), stored.edit());
-                JsonObject r = new JsonObject();
-                r.addProperty("type", "edit");
-                r.addProperty("seq", seq);
-                r.addProperty("id", id);
-                Instant time = Instant.now();
-                r.addProperty("time", time.toString());
-                r.addProperty("file", fileName);
-                r.addProperty("file_bytes", bytes.length);
-                r.addProperty("file_crc32c", TensorBlob.crc32c(bytes));
-                enc.json().entrySet().forEach(e -> r.add(e.getKey(), e.getValue()));
-                Durable.write(deltasDir.resolve(fileName), bytes, false);
-                records.add(r);
-                entries.add(new LedgerEntry(id, seq, time, stored.edit(), stored.info(), stored.sizes(), bytes.length));
-            }
-            Durable.syncDirectory(deltasDir);
-            journal.append(records);
+            store.append(records, deltas);
         } catch (IOException e) {
-            // Deltas files already written have no journal record: the next open removes them.
-            throw new UncheckedIOException("edit ledger " + dir + ": could not record the edit (nothing was applied): "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException("edit ledger " + store.location() + ": could not record the edit (nothing"
+                    + " was applied): " + e.getMessage(), e);
         }
         nextSequence += edits.size();
         usedIds.addAll(ids);
         return entries;
-    }
-
-    /** Throws when the stored form of an edit would not apply bit for bit as {@code given} does. */
-    private static void requireSameDeltas(Edit given, Edit stored) {
-        for (int i = 0; i < given.deltas().size(); i++) {
-            WeightDelta a = given.deltas().get(i);
-            WeightDelta b = stored.deltas().get(i);
-            boolean same;
-            if (a instanceof WeightDelta.LowRank x && b instanceof WeightDelta.LowRank y) {
-                same = x.rank() == y.rank() && Arrays.equals(x.u(), y.u()) && Arrays.equals(x.v(), y.v());
-            } else {
-                same = a instanceof WeightDelta.Dense x && b instanceof WeightDelta.Dense y
-                        && Arrays.equals(x.values(), y.values());
-            }
-            if (!same || !a.weight().equals(b.weight())) {
-                throw new IllegalStateException("the stored form of the delta for " + a.weight()
-                        + " differs from the delta given: the edit cannot be recorded as it was applied");
-            }
-        }
     }
 
     /**
@@ -519,11 +487,18 @@ public final class EditLedger implements AutoCloseable {
      * @throws InvalidRequestException when {@code ids} is empty or names an edit not in the history
      *                                 (nothing changes)
      */
-    public synchronized RollbackResult rollback(List<String> ids) {
-        checkOpen();
+    public RollbackResult rollback(List<String> ids) {
         if (ids == null || ids.isEmpty()) {
             throw new InvalidRequestException("no edit ids given: name the edits to roll back");
         }
+        return asWriter(() -> {
+            catchUp();
+            return rollbackAsWriter(ids);
+        });
+    }
+
+    private synchronized RollbackResult rollbackAsWriter(List<String> ids) {
+        checkOpen();
         Set<String> wanted = new LinkedHashSet<>(ids);
         for (String id : wanted) {
             if (entry(id).isEmpty()) {
@@ -532,7 +507,6 @@ public final class EditLedger implements AutoCloseable {
             }
         }
         List<LedgerEntry> removed = active.stream().filter(e -> wanted.contains(e.id())).toList();
-        List<LedgerEntry> remaining = active.stream().filter(e -> !wanted.contains(e.id())).toList();
         JsonObject r = new JsonObject();
         r.addProperty("type", "rollback");
         r.addProperty("seq", nextSequence);
@@ -541,25 +515,41 @@ public final class EditLedger implements AutoCloseable {
         removed.forEach(e -> arr.add(e.id()));
         r.add("ids", arr);
         try {
-            journal.append(r);
+            store.append(List.of(r), Map.of());
         } catch (IOException e) {
-            throw new UncheckedIOException("edit ledger " + dir + ": could not record the rollback (nothing changed): "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException("edit ledger " + store.location() + ": could not record the rollback"
+                    + " (nothing changed): " + e.getMessage(), e);
         }
         nextSequence++;
+        RollbackResult result = applyRollback(removed).result();
+        store.discardDeltas(removed.stream().map(e -> String.format("%06d-%s.safetensors", e.sequence(), e.id()))
+                .toList());
+        return result;
+    }
+
+    /** What taking edits out of the history did to the model. */
+    private record AppliedRollback(RollbackResult result, Set<String> touched) {
+    }
+
+    /**
+     * Takes {@code removed} out of the history: restores every weight they touched from its base value and
+     * re-applies the remaining edits to those weights in order; returns what it did.
+     */
+    private AppliedRollback applyRollback(List<LedgerEntry> removed) {
+        Set<String> removedIds = new LinkedHashSet<>();
+        removed.forEach(e -> removedIds.add(e.id()));
+        List<LedgerEntry> remaining = active.stream().filter(e -> !removedIds.contains(e.id())).toList();
         active.clear();
         active.addAll(remaining);
         history = null;
-
         Set<String> touched = new LinkedHashSet<>();
-        removed.forEach(e -> touched.addAll(weightsOf(e.edit())));
-        for (String w : touched) {
-            base.restore(w);
-        }
+        removed.forEach(e -> touched.addAll(EditChecks.weightsOf(e.edit())));
+        touched.forEach(base::restore);
+        model.removeAdapters(removed.stream().flatMap(e -> e.edit().adapters().stream()).toList());
         List<String> reapplied = new ArrayList<>();
         for (LedgerEntry e : remaining) {
             boolean any = false;
-            for (WeightDelta d : e.edit().deltas()) {
+            for (var d : e.edit().deltas()) {
                 if (touched.contains(d.weight())) {
                     model.addToWeight(d);
                     any = true;
@@ -570,9 +560,8 @@ public final class EditLedger implements AutoCloseable {
             }
         }
         Set<String> stillTouched = new LinkedHashSet<>();
-        remaining.forEach(e -> stillTouched.addAll(weightsOf(e.edit())));
+        remaining.forEach(e -> stillTouched.addAll(EditChecks.weightsOf(e.edit())));
         base.retainOnly(stillTouched);
-
         long firstRemoved = removed.get(0).sequence();
         List<String> later = remaining.stream().filter(e -> e.sequence() > firstRemoved).map(LedgerEntry::id).toList();
         String warning = null;
@@ -580,21 +569,14 @@ public final class EditLedger implements AutoCloseable {
             boolean sequential = remaining.stream().filter(e -> e.sequence() > firstRemoved)
                     .anyMatch(e -> e.method().equals("alphaedit") || e.method().equals("memit"));
             warning = "edit(s) " + String.join(", ", later) + " were computed on a model that contained the removed"
-                    + " edit(s) " + String.join(", ", removed.stream().map(LedgerEntry::id).toList())
+                    + " edit(s) " + String.join(", ", removedIds)
                     + "; their deltas stay as they were fitted, so their effect may differ now"
                     + (sequential ? " (AlphaEdit/MEMIT fitted them sequentially on top of the removed edits)" : "")
                     + ": re-run them if they must be exact";
         }
-        for (LedgerEntry e : removed) {
-            try {
-                Files.deleteIfExists(deltasDir.resolve(String.format("%06d-%s.safetensors", e.sequence(), e.id())));
-            } catch (IOException ex) {
-                LOG.log(Level.WARNING, "edit ledger: could not delete the deltas of rolled-back edit {0} ({1});"
-                        + " the next open removes them", e.id(), ex.getMessage());
-            }
-        }
-        return new RollbackResult(removed.stream().map(LedgerEntry::id).toList(), !touched.isEmpty(),
-                List.copyOf(touched), reapplied, later, warning, remaining.size());
+        RollbackResult result = new RollbackResult(List.copyOf(removedIds), !touched.isEmpty(), List.copyOf(touched),
+                reapplied, later, warning, remaining.size());
+        return new AppliedRollback(result, touched);
     }
 
     /**
@@ -634,7 +616,7 @@ public final class EditLedger implements AutoCloseable {
      * @throws InvalidRequestException when the stream is not a patch, was made for another base model
      *                                 (hash mismatch), or an edit does not fit this model (nothing is recorded)
      */
-    public synchronized List<LedgerEntry> importPatch(InputStream in) {
+    public List<LedgerEntry> importPatch(InputStream in) {
         return importPatchReport(in).added();
     }
 
@@ -645,7 +627,7 @@ public final class EditLedger implements AutoCloseable {
      *
      * @throws InvalidRequestException as {@link #importPatch}
      */
-    public synchronized PatchImport importPatchReport(InputStream in) {
+    public PatchImport importPatchReport(InputStream in) {
         checkOpen();
         PatchFile.Contents patch;
         try {
@@ -659,34 +641,16 @@ public final class EditLedger implements AutoCloseable {
                     + model.baseHash() + ": import it onto an instance of the same base model");
         }
         for (PatchFile.Item item : patch.items()) {
-            check(item.edit());
+            EditChecks.check(model, item.edit());
         }
-        Set<String> present = new HashSet<>();
-        for (LedgerEntry e : active) {
-            present.add(e.id());
-            if (e.info().get("imported_from") instanceof Map<?, ?> from && from.get("id") != null) {
-                present.add(String.valueOf(from.get("id")));
+        return asWriter(() -> {
+            synchronized (this) {
+                catchUp();
+                PatchPlan plan = PatchPlan.of(patch, active);
+                return new PatchImport(plan.edits().isEmpty() ? List.of() : recordAll(plan.edits(), plan.infos()),
+                        plan.skipped());
             }
-        }
-        List<Edit> edits = new ArrayList<>();
-        List<Map<String, Object>> infos = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
-        for (PatchFile.Item item : patch.items()) {
-            if (present.contains(item.id())) {
-                skipped.add(item.id());
-                continue;
-            }
-            Map<String, Object> info = new LinkedHashMap<>(item.info());
-            Map<String, Object> from = new LinkedHashMap<>();
-            from.put("id", item.id());
-            from.put("sequence", item.sequence());
-            from.put("model", patch.model());
-            from.put("time", item.time());
-            info.put("imported_from", from);
-            edits.add(item.edit());
-            infos.add(info);
-        }
-        return new PatchImport(edits.isEmpty() ? List.of() : recordAll(edits, infos), skipped);
+        });
     }
 
     /**
@@ -697,57 +661,25 @@ public final class EditLedger implements AutoCloseable {
         return 4L * model.architecture().parameters() + PATCH_METADATA_BYTES;
     }
 
-    /** Closes the journal and releases the directory lock and the base copies; the model keeps its weights. */
+    /** Closes the store (releasing its locks) and the base copies; the model keeps its weights. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        closeQuietly(journal, base, lockChannel);
+        writer.close();
+        closeQuietly(store, base);
     }
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private void check(Edit edit) {
-        Map<String, EditPoint> points = new LinkedHashMap<>();
-        for (EditPoint p : model.architecture().editPoints()) {
-            points.put(p.weight(), p);
+    /** Returns what {@code work} returns, run holding the writer right (taken for the call unless already held). */
+    private <T> T asWriter(Supplier<T> work) {
+        checkOpen();
+        try (LedgerWriter.Hold hold = writer.lock(DEFAULT_WRITER_WAIT)) {
+            return work.get();
         }
-        for (WeightDelta d : edit.deltas()) {
-            if (!model.weightNames().contains(d.weight())) {
-                throw new InvalidRequestException("the edit changes weight \"" + d.weight() + "\", which model "
-                        + model.name() + " does not have");
-            }
-            long[] shape = model.weight(d.weight()).getShape().getShape();
-            EditPoint p = points.get(d.weight());
-            boolean transposed = p != null && p.layout() == WeightLayout.IN_OUT;
-            long rows = transposed ? shape[1] : shape[0];
-            long cols = shape.length == 2 ? (transposed ? shape[0] : shape[1]) : 1;
-            if (shape.length > 2 || d.rows() != rows || d.cols() != cols) {
-                throw new InvalidRequestException("the delta for \"" + d.weight() + "\" is [" + d.rows() + ", "
-                        + d.cols() + "] but the weight is [" + rows + ", " + cols + "] as [out, in]");
-            }
-            boolean finite = d instanceof WeightDelta.LowRank lr ? allFinite(lr.u()) && allFinite(lr.v())
-                    : allFinite(((WeightDelta.Dense) d).values());
-            if (!finite) {
-                throw new InvalidRequestException("the delta for \"" + d.weight()
-                        + "\" has non-finite values (NaN or infinity): the edit diverged; it is not recorded");
-            }
-        }
-    }
-
-    private static boolean allFinite(float[] v) {
-        for (float x : v) {
-            if (!Float.isFinite(x)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static List<String> weightsOf(Edit edit) {
-        return edit.deltas().stream().map(WeightDelta::weight).distinct().toList();
     }
 
     private String newId(Set<String> alsoTaken) {
@@ -762,32 +694,14 @@ public final class EditLedger implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new IllegalStateException("the edit ledger " + dir + " is closed");
+            throw new IllegalStateException("the edit ledger " + store.location() + " is closed");
         }
     }
 
-    private static String str(JsonObject o, String key) {
-        JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? null : e.getAsString();
-    }
-
-    private static void closeQuietly(Journal journal, BaseWeights base, FileChannel lockChannel) {
-        try {
-            if (journal != null) {
-                journal.close();
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "edit ledger: closing the journal failed: {0}", e.getMessage());
-        }
+    private static void closeQuietly(LedgerStore store, BaseWeights base) {
         if (base != null) {
             base.close();
         }
-        try {
-            if (lockChannel != null) {
-                lockChannel.close();
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "edit ledger: releasing the lock failed: {0}", e.getMessage());
-        }
+        store.close();
     }
 }

@@ -81,8 +81,8 @@ public record LedgerEntry(String id, long sequence, Instant time, Edit edit, Map
 
     /**
      * Returns the entry as JSON-friendly name → value (snake_case keys, as the API shows it): id, sequence,
-     * time, method, method_version, requests, hyperparameters, context_templates, info, deltas (sizes),
-     * stored_floats, bytes and metadata, with arrays longer than 16 values shown as e.g. {@code "float32[1024]"}.
+     * time, method, method_version, requests, hyperparameters, context_templates, info, deltas (sizes), adapters
+     * (id, kind, layer, stored_floats), stored_floats, bytes and metadata, with arrays longer than 16 values shown as e.g. {@code "float32[1024]"}.
      */
     public Map<String, Object> describe() {
         Map<String, Object> o = new LinkedHashMap<>();
@@ -116,6 +116,16 @@ public record LedgerEntry(String id, long sequence, Instant time, Edit edit, Map
             ds.add(m);
         }
         o.put("deltas", ds);
+        List<Map<String, Object>> as = new java.util.ArrayList<>();
+        for (dev.amend.spi.edit.Adapter a : edit.adapters()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", a.id());
+            m.put("kind", a.kind());
+            m.put("layer", a.layer());
+            m.put("stored_floats", a.storedFloats());
+            as.add(m);
+        }
+        o.put("adapters", as);
         o.put("stored_floats", storedFloats());
         o.put("bytes", bytes);
         o.put("metadata", readable(metadata()));

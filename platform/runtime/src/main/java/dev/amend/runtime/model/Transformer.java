@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.amend.kit.Scalars;
 import dev.amend.runtime.safetensors.HostTensor;
 import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.edit.Adapter;
 import dev.amend.spi.edit.WeightDelta;
 import dev.amend.spi.model.Capture;
 import dev.amend.spi.model.EditPoint;
@@ -64,6 +65,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
     private final TextTokenizer tokenizer;
     private final ModelArchitecture architecture;
     private final String baseHash;
+    private final ActiveAdapters adapters = new ActiveAdapters(this, this::newBlockManager);
 
     /**
      * Builds the model from float32 host tensors named as in a Hugging Face checkpoint, in float32 on {@code device}.
@@ -335,6 +337,11 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         return weights.rows(n, ids);
     }
 
+    /** Returns a new manager on the device of block {@code layer}, under the base manager. */
+    private NDManager newBlockManager(int layer) {
+        return manager.newSubManager(blockDevice(layer));
+    }
+
     /** Returns the device holding block {@code layer}. */
     final Device blockDevice(int layer) {
         return residency.devices().get(blockSlots[layer]);
@@ -513,6 +520,46 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         }
     }
 
+    @Override
+    public void checkAdapter(Adapter adapter) {
+        adapters.check(adapter);
+    }
+
+    @Override
+    public void addAdapter(Adapter adapter) {
+        adapters.add(adapter);
+    }
+
+    @Override
+    public boolean removeAdapter(Adapter adapter) {
+        return adapters.remove(adapter);
+    }
+
+    @Override
+    public int removeAdapters(java.util.Collection<Adapter> list) {
+        return adapters.removeAll(list);
+    }
+
+    @Override
+    public List<Adapter> adapters() {
+        return adapters.list();
+    }
+
+    /** Replaces every adapter with {@code list}, in order (to mirror another copy of the model); all or nothing. */
+    public void setAdapters(List<Adapter> list) {
+        adapters.replaceAll(list);
+    }
+
+    /** Looks adapter kinds up in {@code kinds} from now on (a host's class path and plugin jars). */
+    public void useAdapterKinds(AdapterKinds kinds) {
+        adapters.use(kinds);
+    }
+
+    /** Returns the adapter kinds this model looks up. */
+    public AdapterKinds adapterKinds() {
+        return adapters.kinds();
+    }
+
     private EditPoint editPointOf(String weightName) {
         for (EditPoint p : architecture.editPoints()) {
             if (p.weight().equals(weightName)) {
@@ -577,6 +624,7 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         x = x.add(hooks.at(this, l, Site.ATTENTION_OUTPUT, attention(l, x, offset, cache, mask)));
         NDArray key = hooks.at(this, l, Site.MLP_KEY, mlpKey(l, x));
         NDArray value = hooks.offset(l, key, mlpOut(l, key));                          // (W + ΔW) key, [B, T, d]
+        value = adapters.apply(l, key, value);                                         // the edits' modules, [B, T, d]
         NDArray mlp = hooks.at(this, l, Site.MLP_OUTPUT, value);
         return hooks.at(this, l, Site.LAYER_OUTPUT, x.add(mlp));
     }
@@ -635,9 +683,10 @@ public abstract class Transformer implements EditableModel, AutoCloseable {
         }
     }
 
-    /** Frees the weights (on every device). */
+    /** Frees the weights and the adapters' modules (on every device). */
     @Override
     public void close() {
+        adapters.close();
         manager.close();
     }
 }

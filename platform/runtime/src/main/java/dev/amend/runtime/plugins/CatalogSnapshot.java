@@ -1,6 +1,7 @@
 package dev.amend.runtime.plugins;
 
 import dev.amend.runtime.editing.EditorRegistry;
+import dev.amend.spi.AdapterKind;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.MethodProvider;
 import dev.amend.spi.model.ModelArchitecture;
@@ -22,16 +23,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The methods served at one moment, with the jar that owns each plugin method.
  *
- * @param registry the class path's methods and the loaded jars'
- * @param owners   "editor:name" or "evaluator:name" → the jar providing it (class-path methods are absent)
+ * @param registry     the class path's methods and the loaded jars'
+ * @param owners       "editor:name" or "evaluator:name" → the jar providing it (class-path methods are absent)
+ * @param adapterKinds the class path's adapter kinds and the loaded jars', by name
  */
-record CatalogSnapshot(EditorRegistry registry, Map<String, PluginJar> owners) {
+record CatalogSnapshot(EditorRegistry registry, Map<String, PluginJar> owners, Map<String, AdapterKind> adapterKinds) {
     private static final Logger LOG = LoggerFactory.getLogger(CatalogSnapshot.class);
 
-    /** Returns the class path's methods followed by those of the LOADED jars (the first provider of a name wins). */
-    static CatalogSnapshot of(EditorRegistry classPath, Iterable<PluginJar> jars) {
+    /**
+     * Returns the class path's methods and adapter kinds followed by those of the LOADED jars (the first provider of
+     * a name wins).
+     */
+    static CatalogSnapshot of(EditorRegistry classPath, Map<String, AdapterKind> classPathKinds,
+                              Iterable<PluginJar> jars) {
         Map<String, MethodProvider<?>> editors = new LinkedHashMap<>(classPath.editors());
         Map<String, EvaluatorProvider> evaluators = new LinkedHashMap<>(classPath.evaluators());
+        Map<String, AdapterKind> kinds = new LinkedHashMap<>(classPathKinds);
         Map<String, PluginJar> owners = new HashMap<>();
         for (PluginJar j : jars) {
             if (j.status != PluginInfo.Status.LOADED) {
@@ -47,8 +54,10 @@ record CatalogSnapshot(EditorRegistry registry, Map<String, PluginJar> owners) {
                     owners.put("evaluator:" + k, j);
                 }
             });
+            j.adapterKinds.forEach(kinds::putIfAbsent);
         }
-        return new CatalogSnapshot(EditorRegistry.of(editors, evaluators), Map.copyOf(owners));
+        return new CatalogSnapshot(EditorRegistry.of(editors, evaluators), Map.copyOf(owners),
+                java.util.Collections.unmodifiableMap(kinds));
     }
 
     /**

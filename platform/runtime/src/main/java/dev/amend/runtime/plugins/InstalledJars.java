@@ -2,6 +2,7 @@ package dev.amend.runtime.plugins;
 
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.plugins.PluginInfo.Status;
+import dev.amend.spi.AdapterKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,7 @@ final class InstalledJars {
     }
 
     private final EditorRegistry classPath;
+    private final Map<String, AdapterKind> classPathKinds;
     private final Path workDir;
     private final Object lock = new Object();
     private final Map<Path, PluginJar> jars = new TreeMap<>();
@@ -39,10 +42,11 @@ final class InstalledJars {
     private volatile CatalogSnapshot snapshot;
     private boolean closed;
 
-    InstalledJars(EditorRegistry classPath, Path workDir) {
+    InstalledJars(EditorRegistry classPath, Map<String, AdapterKind> classPathKinds, Path workDir) {
         this.classPath = classPath;
+        this.classPathKinds = Map.copyOf(classPathKinds);
         this.workDir = workDir;
-        this.snapshot = CatalogSnapshot.of(classPath, List.of());
+        this.snapshot = CatalogSnapshot.of(classPath, this.classPathKinds, List.of());
     }
 
     /** Returns the methods served now. */
@@ -101,12 +105,23 @@ final class InstalledJars {
         return retry;
     }
 
-    /** Marks the LOADED jar {@code j} FAILED when a name it provides is served already (class path or a jar). */
+    /**
+     * Marks the LOADED jar {@code j} FAILED when a name (method, evaluator or adapter kind) it provides is served
+     * already (class path or a jar).
+     */
     void failOnClash(PluginJar j) {
         synchronized (lock) {
+            for (String kind : List.copyOf(j.adapterKinds.keySet())) {
+                String owner = owner(kind, classPathKinds, o -> o.adapterKinds);
+                if (owner != null && j.status == Status.LOADED) {
+                    j.fail("adapter kind \"" + kind + "\" is already provided by " + owner + "; the first one wins"
+                            + " (rename the kind or remove one of them)", PluginJar.Failure.CLASH);
+                }
+            }
             for (boolean editor : new boolean[] {true, false}) {
                 for (String name : List.copyOf((editor ? j.editors : j.evaluators).keySet())) {
-                    String owner = owner(name, editor);
+                    String owner = editor ? owner(name, classPath.editors(), o -> o.editors)
+                            : owner(name, classPath.evaluators(), o -> o.evaluators);
                     if (owner != null && j.status == Status.LOADED) {
                         j.fail((editor ? "editor" : "evaluator") + " \"" + name + "\" is already provided by " + owner
                                 + "; the first one wins (rename the " + (editor ? "method" : "evaluator")
@@ -131,7 +146,7 @@ final class InstalledJars {
     /** Serves the known LOADED jars from now on. */
     void publish() {
         synchronized (lock) {
-            snapshot = CatalogSnapshot.of(classPath, jars.values());
+            snapshot = CatalogSnapshot.of(classPath, classPathKinds, jars.values());
         }
     }
 
@@ -169,7 +184,7 @@ final class InstalledJars {
                 retire(j);
             }
             jars.clear();
-            snapshot = CatalogSnapshot.of(classPath, List.of());
+            snapshot = CatalogSnapshot.of(classPath, classPathKinds, List.of());
             deleteWorkDirIfUnused();
         }
     }
@@ -196,14 +211,16 @@ final class InstalledJars {
         };
     }
 
-    /** Returns who already provides {@code name} (the class path or a loaded jar), or null. Caller holds the lock. */
-    private String owner(String name, boolean editor) {
-        Map<String, ?> cp = editor ? classPath.editors() : classPath.evaluators();
-        if (cp.containsKey(name)) {
+    /**
+     * Returns who already provides {@code name} among the names {@code classPathNames} and each loaded jar's
+     * {@code provided} (the class path or the jar), or null. Caller holds the lock.
+     */
+    private String owner(String name, Map<String, ?> classPathNames, Function<PluginJar, Map<String, ?>> provided) {
+        if (classPathNames.containsKey(name)) {
             return "the class path";
         }
         for (PluginJar other : jars.values()) {
-            if (other.status == Status.LOADED && (editor ? other.editors : other.evaluators).containsKey(name)) {
+            if (other.status == Status.LOADED && provided.apply(other).containsKey(name)) {
                 return other.origin();
             }
         }

@@ -3,6 +3,8 @@ package dev.amend.runtime.plugins;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.plugins.PluginEvent.Kind;
 import dev.amend.runtime.plugins.PluginInfo.Status;
+import dev.amend.runtime.model.AdapterKinds;
+import dev.amend.spi.AdapterKind;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.model.ModelArchitecture;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -69,7 +72,8 @@ public final class PluginCatalog implements AutoCloseable {
             throws IOException {
         this.directory = directory;
         Path workDir = Files.createTempDirectory("amend-plugins-");
-        this.installed = new InstalledJars(EditorRegistry.load(classPathLoader), workDir);
+        this.installed = new InstalledJars(EditorRegistry.load(classPathLoader), classPathKinds(classPathLoader),
+                workDir);
         this.directoryScan = new DirectoryScan(directory);
         this.checks = checks;
         this.admission = new PluginAdmission(workDir, checks);
@@ -126,6 +130,23 @@ public final class PluginCatalog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the plugins' work directory", e);
         }
+    }
+
+    /**
+     * Returns the adapter kinds served now (the class path's, then the loaded jars'), read afresh at each look-up so
+     * a model using them sees a jar installed later; a model's edits from a plugin's kind apply, replay and import
+     * once that jar is loaded.
+     */
+    public AdapterKinds adapterKinds() {
+        return AdapterKinds.of(() -> installed.snapshot().adapterKinds().values());
+    }
+
+    private static Map<String, AdapterKind> classPathKinds(ClassLoader loader) {
+        Map<String, AdapterKind> out = new TreeMap<>();
+        for (AdapterKind k : ServiceLoader.load(AdapterKind.class, loader)) {
+            out.putIfAbsent(k.kind().toLowerCase(java.util.Locale.ROOT), k);
+        }
+        return out;
     }
 
     /** Returns the plugins directory, or null when there is none. */

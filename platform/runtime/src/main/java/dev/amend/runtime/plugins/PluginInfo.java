@@ -17,14 +17,16 @@ import java.util.List;
  * @param size      the jar's size in bytes
  * @param sha256    hex SHA-256 of the jar's content, or null when it could not be read
  * @param leases    leases currently held on it
+ * @param adapterKinds the adapter kinds it provides (modules edits add to the forward pass; empty when FAILED)
  */
 public record PluginInfo(Path file, Status status, String reason, List<Provided> editors, List<Provided> evaluators,
-                         Instant loadedAt, long size, String sha256, int leases) {
+                         Instant loadedAt, long size, String sha256, int leases, List<Provided> adapterKinds) {
 
     /** Copies the lists. */
     public PluginInfo {
         editors = List.copyOf(editors);
         evaluators = List.copyOf(evaluators);
+        adapterKinds = List.copyOf(adapterKinds);
     }
 
     /** The state of a plugin jar. */
@@ -38,9 +40,9 @@ public record PluginInfo(Path file, Status status, String reason, List<Provided>
     }
 
     /**
-     * A method a plugin provides.
+     * A method (or adapter kind) a plugin provides.
      *
-     * @param name    the method's name
+     * @param name    the method's (or kind's) name
      * @param version the provider's version
      */
     public record Provided(String name, String version) {

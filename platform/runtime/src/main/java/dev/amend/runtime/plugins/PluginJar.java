@@ -2,6 +2,7 @@ package dev.amend.runtime.plugins;
 
 import dev.amend.runtime.plugins.PluginInfo.Provided;
 import dev.amend.runtime.plugins.PluginInfo.Status;
+import dev.amend.spi.AdapterKind;
 import dev.amend.spi.EvaluatorProvider;
 import dev.amend.spi.MethodProvider;
 import java.io.IOException;
@@ -39,7 +40,8 @@ final class PluginJar {
     final Instant loadedAt;
     final Map<String, MethodProvider<?>> editors = new LinkedHashMap<>();
     final Map<String, EvaluatorProvider> evaluators = new LinkedHashMap<>();
-    /** "editor:name" or "evaluator:name" → the version the provider reported when it was loaded. */
+    final Map<String, AdapterKind> adapterKinds = new LinkedHashMap<>();
+    /** "editor:name", "evaluator:name" or "adapter:kind" → the version the provider reported when it was loaded. */
     final Map<String, String> versions = new LinkedHashMap<>();
     Path copy;
     long size;
@@ -72,6 +74,7 @@ final class PluginJar {
         failure = kind;
         editors.clear();
         evaluators.clear();
+        adapterKinds.clear();
         versions.clear();
         closeLoader();
         return this;
@@ -101,6 +104,7 @@ final class PluginJar {
         loader = opened.loader();
         editors.putAll(opened.editors());
         evaluators.putAll(opened.evaluators());
+        adapterKinds.putAll(opened.adapterKinds());
         versions.putAll(opened.versions());
         status = Status.LOADED;
         failure = Failure.NONE;
@@ -117,6 +121,8 @@ final class PluginJar {
         editors.keySet().forEach(k -> eds.add(new Provided(k, versions.getOrDefault("editor:" + k, "?"))));
         List<Provided> evs = new ArrayList<>();
         evaluators.keySet().forEach(k -> evs.add(new Provided(k, versions.getOrDefault("evaluator:" + k, "?"))));
-        return new PluginInfo(file, shown, reason, eds, evs, loadedAt, size, sha256, leases);
+        List<Provided> kinds = new ArrayList<>();
+        adapterKinds.keySet().forEach(k -> kinds.add(new Provided(k, versions.getOrDefault("adapter:" + k, "?"))));
+        return new PluginInfo(file, shown, reason, eds, evs, loadedAt, size, sha256, leases, kinds);
     }
 }

@@ -1,6 +1,7 @@
 package dev.amend.runtime.plugins;
 
 import dev.amend.runtime.plugins.PluginJar.Failure;
+import dev.amend.spi.AdapterKind;
 import dev.amend.spi.EditorDecorator;
 import dev.amend.spi.EditorProvider;
 import dev.amend.spi.EvaluatorProvider;
@@ -39,7 +40,8 @@ import java.util.jar.JarFile;
 final class PluginJarLoader {
     /** What an opened jar provides. */
     record Opened(URLClassLoader loader, Map<String, MethodProvider<?>> editors,
-                  Map<String, EvaluatorProvider> evaluators, Map<String, String> versions) {
+                  Map<String, EvaluatorProvider> evaluators, Map<String, AdapterKind> adapterKinds,
+                  Map<String, String> versions) {
     }
 
     /** Why a jar cannot be served: {@link Failure#UNFIT}, or {@link Failure#FAULT} when its code failed. */
@@ -51,6 +53,9 @@ final class PluginJarLoader {
             this.kind = kind;
         }
     }
+
+    private static final java.util.regex.Pattern ADAPTER_KIND = java.util.regex.Pattern.compile(
+            "[a-z0-9][a-z0-9._-]{0,63}");
 
     private final Path workDir;
     private long copies;
@@ -85,13 +90,16 @@ final class PluginJarLoader {
         try {
             loader = new URLClassLoader("plugin:" + j.file.getFileName(), new URL[] {j.copy.toUri().toURL()},
                     EditorProvider.class.getClassLoader());
-            Opened o = new Opened(loader, new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+            Opened o = new Opened(loader, new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(),
+                    new LinkedHashMap<>());
             addEditors(o, step);
             addEvaluators(o, step);
-            if (o.editors().isEmpty() && o.evaluators().isEmpty()) {
-                throw new Refusal(Failure.UNFIT, "provides no editor or evaluator: add META-INF/services/"
-                        + EditorProvider.class.getName() + ", " + EditorDecorator.class.getName() + " or "
-                        + EvaluatorProvider.class.getName() + " naming the provider classes");
+            addAdapterKinds(o, step);
+            if (o.editors().isEmpty() && o.evaluators().isEmpty() && o.adapterKinds().isEmpty()) {
+                throw new Refusal(Failure.UNFIT, "provides no editor or evaluator (nor an adapter kind): add"
+                        + " META-INF/services/" + EditorProvider.class.getName() + ", "
+                        + EditorDecorator.class.getName() + ", " + EvaluatorProvider.class.getName() + " or "
+                        + AdapterKind.class.getName() + " naming the provider classes");
             }
             return o;
         } catch (Refusal r) {
@@ -154,6 +162,26 @@ final class PluginJarLoader {
             }
             o.evaluators().put(name, e);
             o.versions().put("evaluator:" + name, version);
+        }
+    }
+
+    private static void addAdapterKinds(Opened o, Consumer<String> step) throws Refusal {
+        List<ServiceLoader.Provider<AdapterKind>> kinds = call(step, "reading the jar's service files",
+                () -> ServiceLoader.load(AdapterKind.class, o.loader()).stream().toList());
+        for (ServiceLoader.Provider<AdapterKind> p : kinds) {
+            Class<?> type = call(step, "loading a provider class", p::type);
+            if (type.getClassLoader() != o.loader()) {
+                continue;
+            }
+            AdapterKind k = call(step, type.getName() + ".<init>", p::get);
+            String name = checkName(call(step, type.getName() + ".kind()", k::kind), type, o.adapterKinds());
+            if (!ADAPTER_KIND.matcher(name).matches()) {
+                throw new Refusal(Failure.UNFIT, type.getName() + ".kind() returned \"" + name + "\": an adapter kind"
+                        + " is 1-64 lower-case letters, digits, '.', '_' or '-'");
+            }
+            String version = checkVersion(call(step, type.getName() + ".version()", k::version), type);
+            o.adapterKinds().put(name, k);
+            o.versions().put("adapter:" + name, version);
         }
     }
 

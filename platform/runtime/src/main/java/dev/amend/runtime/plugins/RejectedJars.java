@@ -134,6 +134,6 @@ final class RejectedJars {
             when = Files.getLastModifiedTime(reasonFile).toInstant();
         }
         return new PluginInfo(jar, PluginInfo.Status.FAILED, shown(name, why), List.of(), List.of(), when,
-                Files.size(jar), sha256, 0);
+                Files.size(jar), sha256, 0, List.of());
     }
 }

@@ -104,8 +104,12 @@ public final class ApiTypes {
     public record EditView(String id, String method, String methodVersion, List<RequestView> requests,
                            Map<String, Object> hyperparameters, List<String> contextTemplates, List<DeltaView> deltas,
                            List<ScoreView> scores, List<String> before, List<String> after, String recordedAt,
-                           Map<String, Object> info, List<String> warnings,
+                           Map<String, Object> info, List<AdapterView> adapters, List<String> warnings,
                            @JsonProperty("non_finite_steps") int nonFiniteSteps) {
+    }
+
+    /** One module an edit adds to the forward pass: its id, kind, the block it acts at and the floats it stores. */
+    public record AdapterView(String id, String kind, int layer, long storedFloats) {
     }
 
     /**
@@ -162,10 +166,12 @@ public final class ApiTypes {
 
     /**
      * A jar in the plugins directory: {@code LOADED} (its methods are served) or {@code FAILED} with the
-     * {@code reason}; {@code RETIRED} for a replaced or removed jar still held by running edits.
+     * {@code reason}; {@code RETIRED} for a replaced or removed jar still held by running edits;
+     * {@code adapterKinds}: the kinds of modules its edits add to the forward pass (name, version).
      */
     public record PluginView(String file, String status, String reason, List<ProvidedView> editors,
-                             List<ProvidedView> evaluators, String loadedAt, long size, String sha256, int leases) {
+                             List<ProvidedView> evaluators, String loadedAt, long size, String sha256, int leases,
+                             List<ProvidedView> adapterKinds) {
     }
 
     /** The plugins directory and its jars. */

@@ -16,10 +16,13 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** The one place errors become HTTP answers: a JSON body {@code {error, message}} and the matching status. */
 public class ErrorMapping {
+    private static final Logger LOG = Logger.getLogger(ErrorMapping.class);
+
     /** Returns 400 for bad input; the message says what to fix. */
     @ServerExceptionMapper
     public Response invalid(InvalidRequestException e) {
@@ -79,6 +82,17 @@ public class ErrorMapping {
     public Response ledger(dev.amend.runtime.ledger.LedgerException e) {
         return body(500, e instanceof dev.amend.runtime.ledger.LedgerCorruptException ? "ledger_corrupt" : "ledger_error",
                 e.getMessage() + " (incident " + InternalErrors.incident("edit ledger", e) + ")");
+    }
+
+    /**
+     * Returns 503 when the shared ledger cannot take a change now: its database does not answer, or another replica
+     * held the writer right too long. Nothing was changed; generation goes on; retrying later may succeed.
+     */
+    @ServerExceptionMapper
+    public Response unavailable(dev.amend.runtime.ledger.LedgerUnavailableException e) {
+        LOG.warn(e.getMessage());
+        return Response.status(503).type(MediaType.APPLICATION_JSON).header("Retry-After", "5")
+                .entity(new ErrorBody("ledger_unavailable", e.getMessage())).build();
     }
 
     /** Returns 409 for cancelled work. */

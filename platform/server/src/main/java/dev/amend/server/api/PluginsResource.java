@@ -7,6 +7,7 @@ import dev.amend.server.api.ApiTypes.ProvidedView;
 import dev.amend.server.editing.Methods;
 import dev.amend.server.editing.PluginDirectory;
 import dev.amend.server.editing.PluginListing;
+import dev.amend.server.editing.SharedPluginJars;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -25,7 +26,8 @@ import java.util.List;
 /**
  * The plugins directory: list the jars (LOADED, or FAILED with the reason), upload a jar (the body is its bytes; the
  * file name in {@code ?file=} or the {@code X-Plugin-File} header) and delete one. Uploads and deletes need the
- * bearer token; they take effect at once, and edits already running finish on the version they started with.
+ * bearer token; they take effect at once, and edits already running finish on the version they started with. With a
+ * shared database ({@code amend.ledger.url}) an upload or delete reaches every replica ({@link SharedPluginJars}).
  */
 @Path("/api/v1/plugins")
 @Produces(MediaType.APPLICATION_JSON)
@@ -35,6 +37,9 @@ public class PluginsResource {
 
     @Inject
     PluginDirectory directory;
+
+    @Inject
+    SharedPluginJars sharedJars;
 
     /** Returns the plugins directory and its jars. */
     @GET
@@ -49,6 +54,7 @@ public class PluginsResource {
                             byte[] jar) {
         String name = file != null && !file.isBlank() ? file : header;
         PluginView v = view(directory.install(name, jar));
+        sharedJars.publish(name, jar);
         return Response.created(URI.create("/api/v1/plugins/" + v.file())).entity(v).build();
     }
 
@@ -57,6 +63,7 @@ public class PluginsResource {
     @Path("/{file}")
     public PluginsAnswer remove(@PathParam("file") String file) {
         directory.remove(file);
+        sharedJars.withdraw(file);
         return answer(methods.pluginListing());
     }
 
@@ -68,7 +75,7 @@ public class PluginsResource {
     private static PluginView view(PluginInfo p) {
         return new PluginView(p.file().getFileName().toString(), p.status().name(), p.reason(), provided(p.editors()),
                 provided(p.evaluators()), p.loadedAt() == null ? null : p.loadedAt().toString(), p.size(), p.sha256(),
-                p.leases());
+                p.leases(), provided(p.adapterKinds()));
     }
 
     private static List<ProvidedView> provided(List<PluginInfo.Provided> list) {

@@ -52,7 +52,9 @@ public final class Views {
         EditNotes notes = EditNotes.of(edit);
         return new EditView(e.id(), edit.method(), edit.methodVersion(), requests, edit.hyperparameters(),
                 edit.contextTemplates(), deltas, scores(e.info().scores()), e.info().before(), e.info().after(),
-                e.recordedAt().toString(), e.info().extra(), notes.warnings(), notes.nonFiniteSteps());
+                e.recordedAt().toString(), e.info().extra(), edit.adapters().stream()
+                .map(a -> new ApiTypes.AdapterView(a.id(), a.kind(), a.layer(), a.storedFloats())).toList(),
+                notes.warnings(), notes.nonFiniteSteps());
     }
 
     private static DeltaView delta(DeltaSummary d) {

@@ -1,6 +1,8 @@
 package dev.amend.server.editing;
 
+import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.LedgerWriter;
 import dev.amend.runtime.ledger.PatchImport;
 import dev.amend.runtime.ledger.RollbackResult;
 import dev.amend.server.model.HostedModel;
@@ -16,13 +18,17 @@ import java.io.ByteArrayOutputStream;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.jboss.logging.Logger;
 
 /**
  * The applied edits of the served models: list and show them (from the ledger), roll them back, export them as a
- * patch file and import one. Rollbacks and imports change weights, so they run on the {@link EditThread}.
+ * patch file and import one. Rollbacks and imports change weights, so they run on the {@link EditThread}, holding the
+ * model's writer right after taking other replicas' changes when the ledger is shared.
  */
 @ApplicationScoped
 public class EditHistory {
+    private static final Logger LOG = Logger.getLogger(EditHistory.class);
+
     @Inject
     HostedModels models;
 
@@ -52,10 +58,12 @@ public class EditHistory {
             entry(model, id);
         }
         return thread.call(() -> {
-            Set<String> touched = weights(m.read(() -> m.ledger().history()));
-            RollbackResult r = m.write(() -> m.ledger().rollback(ids));
-            m.syncWorking(touched);
-            return new RollbackOutcome(r, m.weightsHash());
+            try (LedgerWriter.Hold writer = holdCaughtUp(m)) {
+                Set<String> touched = weights(m.read(() -> m.ledger().history()));
+                RollbackResult r = m.write(() -> m.ledger().rollback(ids));
+                m.syncWorking(touched);
+                return new RollbackOutcome(r, m.weightsHash());
+            }
         });
     }
 
@@ -82,10 +90,36 @@ public class EditHistory {
             throw new InvalidRequestException("the patch is empty: send the bytes of an exported patch file");
         }
         return thread.call(() -> {
-            PatchImport report = m.write(() -> m.ledger().importPatchReport(new ByteArrayInputStream(patch)));
-            m.syncWorking(weights(report.added().stream().map(LedgerEntry::edit).toList()));
-            return report;
+            try (LedgerWriter.Hold writer = holdCaughtUp(m)) {
+                PatchImport report = m.write(() -> m.ledger().importPatchReport(new ByteArrayInputStream(patch)));
+                m.syncWorking(weights(report.added().stream().map(LedgerEntry::edit).toList()));
+                return report;
+            }
         });
+    }
+
+    /**
+     * Returns the right to change {@code model}'s history, held, with its serving and working weights brought to the
+     * shared history (other replicas' edits and rollbacks) first; for a file ledger nothing is shared and nothing to
+     * catch up. Call on the edit thread before a change.
+     *
+     * @throws dev.amend.runtime.ledger.LedgerUnavailableException when the right is not free in time or the database
+     *                                                            does not answer
+     */
+    static LedgerWriter.Hold holdCaughtUp(HostedModel model) {
+        LedgerWriter.Hold writer = model.holdWriter();
+        try {
+            EditLedger.CatchUp c = model.catchUp();
+            if (!c.isEmpty()) {
+                LOG.infof("model %s: applied %d edit(s) and %d rollback(s) of other replicas before this change",
+                        model.name(), c.added().size(), c.rolledBack().size());
+            }
+            model.syncStaleWorking();
+            return writer;
+        } catch (RuntimeException | Error e) {
+            writer.close();
+            throw e;
+        }
     }
 
     private static Set<String> weights(List<Edit> edits) {

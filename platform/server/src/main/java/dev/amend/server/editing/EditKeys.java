@@ -21,7 +21,7 @@ import java.util.Optional;
  * ({@code request_fingerprint}), so a retry finds the first result in the ledger, across restarts too. A key is
  * 1 to 200 printable ASCII characters; it belongs to one model's history.
  */
-final class EditKeys {
+public final class EditKeys {
     /** The info key of the idempotency key. */
     static final String KEY = "idempotency_key";
     /** The info key of the request's fingerprint. */
@@ -34,7 +34,7 @@ final class EditKeys {
     }
 
     /** Returns {@code key} when it is usable, null when absent or blank; throws saying what to fix otherwise. */
-    static String check(String key) {
+    public static String check(String key) {
         if (key == null || key.isBlank()) {
             return null;
         }
@@ -46,7 +46,7 @@ final class EditKeys {
     }
 
     /** Returns the SHA-256 (hex) of what {@code order} asks for: model, method, facts, hyperparameters, evaluators, seed. */
-    static String fingerprint(EditOrder order) {
+    public static String fingerprint(EditOrder order) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", order.model());
         m.put("method", order.method());
@@ -79,7 +79,7 @@ final class EditKeys {
     }
 
     /** Throws {@link KeyReusedException} when {@code fingerprint} differs from the one the key was first used with. */
-    static void requireSame(String key, String recordedFingerprint, String fingerprint) {
+    public static void requireSame(String key, String recordedFingerprint, String fingerprint) {
         if (recordedFingerprint != null && !recordedFingerprint.equals(fingerprint)) {
             throw new KeyReusedException("the idempotency key \"" + key + "\" was used for a different edit: send"
                     + " the same request again to get its result, or use a new key for a new edit");
@@ -88,9 +88,14 @@ final class EditKeys {
 
     /** Returns the outcome the first request with this key got, rebuilt from its ledger entry. */
     static EditOutcome replay(LedgerEntry entry) {
+        return outcome(entry).asReplayed();
+    }
+
+    /** Returns the outcome of the recorded edit {@code entry}, rebuilt from what its info holds. */
+    public static EditOutcome outcome(LedgerEntry entry) {
         EditInfo info = EditInfo.of(entry.info());
         Object ignored = info.extra().get("ignored_hparams");
         List<String> ignoredKeys = ignored instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
-        return new EditOutcome(entry, info.before(), info.after(), info.scores(), ignoredKeys, true);
+        return new EditOutcome(entry, info.before(), info.after(), info.scores(), ignoredKeys);
     }
 }

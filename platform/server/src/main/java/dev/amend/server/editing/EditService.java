@@ -5,6 +5,8 @@ import dev.amend.runtime.editing.EditSession;
 import dev.amend.runtime.editing.EditTrial;
 import dev.amend.runtime.io.AmendDirs;
 import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.LedgerWriter;
+import dev.amend.runtime.ledger.PostgresJobStore;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.plugins.EditorLease;
 import dev.amend.runtime.plugins.EvaluatorLease;
@@ -37,7 +39,8 @@ import org.jboss.logging.Logger;
  * compute the edit on the working copy, apply it there, answer and score → record it in the ledger as applied
  * (durably first) and copy the touched weights to the serving copy, or restore them. Edits run on the
  * {@link EditThread}, at most {@code amend.edit.max-queued} per model at once; while one computes, generations are
- * held back ({@link ComputeGate}). An edit with an idempotency key is applied once: a retry gets the first result.
+ * held back ({@link ComputeGate}). With a ledger shared by replicas an edit holds the model's writer right and
+ * first takes the other replicas' changes ({@link EditHistory#holdCaughtUp}). An edit with an idempotency key is applied once: a retry gets the first result.
  */
 @ApplicationScoped
 public class EditService {
@@ -78,9 +81,11 @@ public class EditService {
      * @param editor      the configured method, leased from the plugin catalog
      * @param evaluators  the evaluators to score with, leased from the plugin catalog
      * @param fingerprint the request's fingerprint, recorded with its idempotency key; null without a key
+     * @param job         the id of the edit job recorded in the shared ledger database that makes this edit, recorded
+     *                    in its info ({@value PostgresJobStore#EDIT_INFO_KEY}); null otherwise
      */
     public record Prepared(HostedModel model, EditOrder order, List<EvaluationCase> cases,
-                           EditorLease editor, List<EvaluatorLease> evaluators, String fingerprint)
+                           EditorLease editor, List<EvaluatorLease> evaluators, String fingerprint, String job)
             implements AutoCloseable {
         /** Releases the leases (the plugin versions may then be unloaded). */
         @Override
@@ -131,10 +136,16 @@ public class EditService {
                 }
             }
         } catch (RuntimeException | Error e) {
-            new Prepared(model, order, cases, editor, evaluators, fingerprint).close();
+            new Prepared(model, order, cases, editor, evaluators, fingerprint, null).close();
             throw e;
         }
-        return new Prepared(model, order, cases, editor, evaluators, fingerprint);
+        return new Prepared(model, order, cases, editor, evaluators, fingerprint, null);
+    }
+
+    private Prepared prepare(EditOrder order, String job) {
+        Prepared p = prepare(order);
+        return job == null ? p : new Prepared(p.model(), p.order(), p.cases(), p.editor(), p.evaluators(),
+                p.fingerprint(), job);
     }
 
     /** Returns the outcome of {@code order}, computed, recorded and scored, or the first result of its idempotency key. */
@@ -150,9 +161,17 @@ public class EditService {
      * used for a different edit, or the model has as many edits queued as it takes.
      */
     public Submission start(EditOrder order, ProgressListener progress, BooleanSupplier cancelled) {
+        return start(order, null, progress, cancelled);
+    }
+
+    /**
+     * Returns {@code order} on its way as {@link #start(EditOrder, ProgressListener, BooleanSupplier)} does, made by
+     * edit job {@code job} recorded in the shared ledger database (null: none), which its edit's info names.
+     */
+    public Submission start(EditOrder order, String job, ProgressListener progress, BooleanSupplier cancelled) {
         String key = EditKeys.check(order.key());
         if (key == null) {
-            return new Submission(submit(prepare(order), progress, cancelled), false);
+            return new Submission(submit(prepare(order, job), progress, cancelled), false);
         }
         synchronized (inFlight) {
             String fingerprint = EditKeys.fingerprint(order);
@@ -167,7 +186,7 @@ public class EditService {
                 EditKeys.requireSame(key, (String) recorded.get().info().get(EditKeys.FINGERPRINT), fingerprint);
                 return new Submission(CompletableFuture.completedFuture(EditKeys.replay(recorded.get())), true);
             }
-            CompletableFuture<EditOutcome> future = submit(prepare(order), progress, cancelled);
+            CompletableFuture<EditOutcome> future = submit(prepare(order, job), progress, cancelled);
             inFlight.put(slot, new Flight(fingerprint, future));
             future.whenComplete((o, e) -> {
                 synchronized (inFlight) {
@@ -220,13 +239,23 @@ public class EditService {
                     + " started" : "the edit was cancelled before it started");
         }
         HostedModel model = prepared.model();
-        ComputeGate gate = limits.gate();
-        gate.editStarted();
-        try {
-            return model.isolated() ? run(prepared, progress, cancelled)
-                    : model.write(() -> run(prepared, progress, cancelled));
-        } finally {
-            gate.editEnded();
+        try (LedgerWriter.Hold writer = EditHistory.holdCaughtUp(model)) {
+            Optional<LedgerEntry> recorded = prepared.fingerprint() == null ? Optional.empty()
+                    : EditKeys.recorded(model, prepared.order().key());
+            if (recorded.isPresent()) {
+                // another replica recorded an edit with this key while this one waited for the writer right
+                EditKeys.requireSame(prepared.order().key(), (String) recorded.get().info().get(EditKeys.FINGERPRINT),
+                        prepared.fingerprint());
+                return EditKeys.replay(recorded.get());
+            }
+            ComputeGate gate = limits.gate();
+            gate.editStarted();
+            try {
+                return model.isolated() ? run(prepared, progress, cancelled)
+                        : model.write(() -> run(prepared, progress, cancelled));
+            } finally {
+                gate.editEnded();
+            }
         }
     }
 
@@ -248,6 +277,9 @@ public class EditService {
             if (p.fingerprint() != null) {
                 extra.put(EditKeys.KEY, p.order().key());
                 extra.put(EditKeys.FINGERPRINT, p.fingerprint());
+            }
+            if (p.job() != null) {
+                extra.put(PostgresJobStore.EDIT_INFO_KEY, p.job());
             }
             ctx.checkCancelled();
             LedgerEntry entry = model.recordApplied(trial.edit(), trial.info(extra).toMap(), trial.applied());

@@ -95,6 +95,7 @@ public class Methods {
         List<String> provided = new java.util.ArrayList<>();
         p.editors().forEach(x -> provided.add("editor " + x.name() + " " + x.version()));
         p.evaluators().forEach(x -> provided.add("evaluator " + x.name() + " " + x.version()));
+        p.adapterKinds().forEach(x -> provided.add("adapter kind " + x.name() + " " + x.version()));
         return name + " " + p.status() + " " + provided;
     }
 

@@ -105,6 +105,12 @@ public class PluginDirectory {
         return methods.plugins();
     }
 
+    /** Returns where jar {@code file} lives in the plugins directory (it may not exist). */
+    public Path path(String file) {
+        checkName(file);
+        return methods.directory().resolve(file);
+    }
+
     private Optional<PluginInfo> find(String file) {
         return methods.plugins().stream().filter(p -> p.file().getFileName().toString().equals(file)).findFirst();
     }

@@ -41,6 +41,8 @@ final class GrpcErrors {
             status = Status.NOT_FOUND;
         } else if (e instanceof AccessDeniedException a) {
             status = a.unconfigured() ? Status.PERMISSION_DENIED : Status.UNAUTHENTICATED;
+        } else if (e instanceof dev.amend.runtime.ledger.LedgerUnavailableException) {
+            status = Status.UNAVAILABLE;
         } else if (e instanceof dev.amend.runtime.ledger.LedgerCorruptException) {
             LOG.error("edit ledger damaged", e);
             status = Status.DATA_LOSS;

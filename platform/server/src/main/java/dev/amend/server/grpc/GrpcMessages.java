@@ -14,6 +14,7 @@ import dev.amend.server.editing.MethodListing;
 import dev.amend.server.editing.PluginListing;
 import dev.amend.server.editing.RecordedEdit;
 import dev.amend.server.editing.RollbackOutcome;
+import dev.amend.server.grpc.v1.AdapterInfo;
 import dev.amend.server.grpc.v1.DeltaInfo;
 import dev.amend.server.grpc.v1.EditEntry;
 import dev.amend.server.grpc.v1.EditRequest;
@@ -99,6 +100,7 @@ final class GrpcMessages {
         }
         p.editors().forEach(x -> b.addEditors(provided(x)));
         p.evaluators().forEach(x -> b.addEvaluators(provided(x)));
+        p.adapterKinds().forEach(x -> b.addAdapterKinds(provided(x)));
         return b.build();
     }
 
@@ -176,6 +178,10 @@ final class GrpcMessages {
         e.info().scores().forEach(s -> b.addScores(score(s)));
         b.addAllBefore(e.info().before());
         b.addAllAfter(e.info().after());
+        for (var a : e.edit().adapters()) {
+            b.addAdapters(AdapterInfo.newBuilder().setId(a.id()).setKind(a.kind()).setLayer(a.layer())
+                    .setStoredFloats(a.storedFloats()));
+        }
         EditNotes notes = EditNotes.of(e.edit());
         b.addAllWarnings(notes.warnings()).setNonFiniteSteps(notes.nonFiniteSteps());
         return b.build();

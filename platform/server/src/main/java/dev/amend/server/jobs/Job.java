@@ -42,7 +42,8 @@ public final class Job<T> {
      * @param total      units in the stage
      * @param outcome    the result when succeeded, else null
      * @param error      the reason when failed or cancelled, else null
-     * @param errorKind  {@code invalid_request}, {@code cancelled} or {@code internal} when failed, else null
+     * @param errorKind  {@code invalid_request}, {@code cancelled}, {@code ledger_unavailable}, {@code replica_stopped}
+     *                   or {@code internal} when failed, else null
      * @param createdAt  when it was submitted
      * @param finishedAt when it ended, else null
      * @param <T>        what the work returns
@@ -55,7 +56,7 @@ public final class Job<T> {
     private final String id;
     private final String model;
     private final String method;
-    private final Instant createdAt = Instant.now();
+    private final Instant createdAt;
     private final List<Consumer<Snapshot<T>>> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean cancelRequested;
     private State state = State.QUEUED;
@@ -68,9 +69,28 @@ public final class Job<T> {
     private Instant finishedAt;
 
     Job(String id, String model, String method) {
+        this(id, model, method, Instant.now());
+    }
+
+    private Job(String id, String model, String method, Instant createdAt) {
         this.id = id;
         this.model = model;
         this.method = method;
+        this.createdAt = createdAt;
+    }
+
+    /** Returns a job that stands for {@code s}: one run by another replica, as it was when read (it does not change). */
+    static <T> Job<T> frozen(Snapshot<T> s) {
+        Job<T> j = new Job<>(s.id(), s.model(), s.method(), s.createdAt());
+        j.state = s.state();
+        j.stage = s.stage();
+        j.done = s.done();
+        j.total = s.total();
+        j.outcome = s.outcome();
+        j.error = s.error();
+        j.errorKind = s.errorKind();
+        j.finishedAt = s.finishedAt();
+        return j;
     }
 
     /** Returns the job's id. */

@@ -1,11 +1,13 @@
 package dev.amend.server.jobs;
 
+import dev.amend.runtime.ledger.LedgerUnavailableException;
 import dev.amend.server.InternalErrors;
 import dev.amend.server.model.NotFoundException;
 import dev.amend.spi.InvalidRequestException;
 import io.smallrye.mutiny.Multi;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -54,7 +56,10 @@ final class JobTable<T> {
         return job;
     }
 
-    /** Ends {@code job} with what {@code work} ends with: its value, a cancellation, bad input or a failure. */
+    /**
+     * Ends {@code job} with what {@code work} ends with: its value, a cancellation, bad input, a shared ledger that
+     * cannot take the change, or a failure.
+     */
     void finish(Job<T> job, CompletableFuture<T> work) {
         work.whenComplete((outcome, thrown) -> {
             Throwable t = thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
@@ -64,6 +69,8 @@ final class JobTable<T> {
                 job.failed(Job.State.CANCELLED, "cancelled", t.getMessage() + "; the model is unchanged");
             } else if (t instanceof InvalidRequestException) {
                 job.failed(Job.State.FAILED, "invalid_request", t.getMessage());
+            } else if (t instanceof LedgerUnavailableException) {
+                job.failed(Job.State.FAILED, "ledger_unavailable", t.getMessage());
             } else {
                 job.failed(Job.State.FAILED, "internal", InternalErrors.report(kind + " " + job.id(), t));
             }
@@ -82,13 +89,14 @@ final class JobTable<T> {
 
     /** Returns job {@code id}, or throws {@link NotFoundException}. */
     Job<T> get(String id) {
+        return find(id).orElseThrow(() -> new NotFoundException("no " + kind + " \"" + id + "\" on this host ("
+                + kind + "s are kept in memory, the last " + keep + ")"));
+    }
+
+    /** Returns job {@code id} when the table keeps it. */
+    Optional<Job<T>> find(String id) {
         synchronized (jobs) {
-            Job<T> j = jobs.get(id);
-            if (j == null) {
-                throw new NotFoundException("no " + kind + " \"" + id + "\" on this host (" + kind + "s are kept in"
-                        + " memory, the last " + keep + ")");
-            }
-            return j;
+            return Optional.ofNullable(jobs.get(id));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.amend.server.model;
 import dev.amend.runtime.editing.AppliedEdits;
 import dev.amend.runtime.ledger.EditLedger;
 import dev.amend.runtime.ledger.LedgerEntry;
+import dev.amend.runtime.ledger.LedgerWriter;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.Edit;
@@ -14,7 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeSet;
@@ -36,6 +40,9 @@ public final class HostedModel implements AutoCloseable {
     private final EditLedger ledger;
     private final TextCorpus statisticsCorpus;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Duration writerWait;
+    /** Weights other replicas' edits changed in the serving copy that the working copy has not taken yet. */
+    private final Set<String> staleInWorking = new LinkedHashSet<>();
 
     /**
      * Creates a served model.
@@ -49,6 +56,16 @@ public final class HostedModel implements AutoCloseable {
      */
     public HostedModel(String name, String source, Transformer serving, Transformer working, EditLedger ledger,
                        TextCorpus statisticsCorpus) {
+        this(name, source, serving, working, ledger, statisticsCorpus, EditLedger.DEFAULT_WRITER_WAIT);
+    }
+
+    /**
+     * Creates a served model whose changes wait at most {@code writerWait} for the right to change a ledger shared
+     * with other replicas (see the other constructor for the rest).
+     */
+    public HostedModel(String name, String source, Transformer serving, Transformer working, EditLedger ledger,
+                       TextCorpus statisticsCorpus, Duration writerWait) {
+        this.writerWait = writerWait;
         this.name = name;
         this.source = source;
         this.serving = serving;
@@ -87,9 +104,53 @@ public final class HostedModel implements AutoCloseable {
         return ledger;
     }
 
-    /** Returns what kind of ledger the model has and where it lives, for describe: {@code durable (<directory>)}. */
+    /**
+     * Returns what kind of ledger the model has and where it lives, for describe: {@code durable (<directory>)}, or
+     * {@code shared (<database URL without the password> (ledger <name>))}.
+     */
     public String ledgerDescription() {
-        return "durable (" + ledger.directory().toAbsolutePath() + ")";
+        return ledger.shared() ? "shared (" + ledger.location() + ")"
+                : "durable (" + ledger.directory().toAbsolutePath() + ")";
+    }
+
+    /**
+     * Returns the right to change the model's history, taken for the calling thread (the edit thread) before the
+     * write lock and held across an edit's computation, so that with a ledger shared by replicas one edit of the
+     * model runs at a time among them; then {@link #catchUp} brings the weights to the shared history first.
+     *
+     * @throws dev.amend.runtime.ledger.LedgerUnavailableException when the right is not free in time or the database
+     *                                                            does not answer
+     */
+    public LedgerWriter.Hold holdWriter() {
+        return ledger.lockWriter(writerWait);
+    }
+
+    /**
+     * Returns what it applied to the serving weights (under the write lock) of the changes other replicas made to the
+     * shared history; the working copy takes them at the next {@link #syncStaleWorking}. Empty for a file ledger.
+     */
+    public EditLedger.CatchUp catchUp() {
+        if (!ledger.shared()) {
+            return new EditLedger.CatchUp(java.util.List.of(), java.util.List.of(), Set.of());
+        }
+        // the stale weights are noted under the write lock too, so an edit that catches up after this sees them
+        return write(() -> {
+            EditLedger.CatchUp c = ledger.catchUp();
+            synchronized (staleInWorking) {
+                staleInWorking.addAll(c.weights());
+            }
+            return c;
+        });
+    }
+
+    /** Copies into the working copy the weights other replicas' changes made stale (call on the edit thread). */
+    public void syncStaleWorking() {
+        Set<String> stale;
+        synchronized (staleInWorking) {
+            stale = new TreeSet<>(staleInWorking);
+            staleInWorking.clear();
+        }
+        syncWorking(stale);
     }
 
     /** Returns the text layer statistics are collected from; may be null. */
@@ -130,23 +191,27 @@ public final class HostedModel implements AutoCloseable {
      */
     public LedgerEntry recordApplied(Edit edit, Map<String, Object> info, AppliedEdits applied) {
         return write(() -> {
-            copyToServing(applied.weights());
+            copyToServing(applied.weights(), edit);
             try {
                 return ledger.recordApplied(edit, info, applied::preEdit);
             } catch (RuntimeException | Error e) {
                 if (isolated()) {
                     applied.restoreInto(serving);
+                    serving.setAdapters(working.adapters().stream().filter(a -> !edit.adapters().contains(a))
+                            .toList());
                 }
                 throw e;
             }
         });
     }
 
-    private void copyToServing(Collection<String> weightNames) {
+    /** Copies the named weights from the working copy to the serving one and adds {@code edit}'s adapters there. */
+    private void copyToServing(Collection<String> weightNames, Edit edit) {
         if (isolated()) {
             for (String n : new TreeSet<>(weightNames)) {
                 serving.setWeight(n, working.weight(n));
             }
+            edit.adapters().forEach(serving::addAdapter);
         }
     }
 
@@ -172,7 +237,10 @@ public final class HostedModel implements AutoCloseable {
         return read(() -> serving.generate(new GenerationRequest(ids, maxNewTokens, sampling, true)));
     }
 
-    /** Copies the named weights from the serving model into the working copy (no-op when not isolated). */
+    /**
+     * Copies the named weights and the list of adapters from the serving model into the working copy (no-op when not
+     * isolated).
+     */
     public void syncWorking(Collection<String> weightNames) {
         if (!isolated()) {
             return;
@@ -180,6 +248,9 @@ public final class HostedModel implements AutoCloseable {
         read(() -> {
             for (String n : new TreeSet<>(weightNames)) {
                 working.setWeight(n, serving.weight(n));
+            }
+            if (!working.adapters().equals(serving.adapters())) {
+                working.setAdapters(serving.adapters());
             }
             return null;
         });

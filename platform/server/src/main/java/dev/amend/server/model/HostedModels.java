@@ -6,16 +6,19 @@ import dev.amend.kit.CorpusFile;
 import dev.amend.runtime.io.Devices;
 import dev.amend.runtime.io.ModelLoader;
 import dev.amend.runtime.ledger.EditLedger;
+import dev.amend.runtime.ledger.LedgerDatabase;
 import dev.amend.runtime.ledger.LedgerException;
 import dev.amend.runtime.model.Precision;
 import dev.amend.runtime.model.Residency;
 import dev.amend.runtime.model.Transformer;
+import dev.amend.server.editing.Methods;
 import dev.amend.spi.InvalidRequestException;
 import dev.amend.spi.edit.TextCorpus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +35,9 @@ import org.jboss.logging.Logger;
  * checkpoints listed in {@code amend.models} ({@code name=path} or a path, named after its directory or
  * file): Hugging Face directories, or llama2.c {@code .bin} files with their {@code tok*.bin} beside them.
  * A served model's layer statistics come from {@code amend.corpus.<name>} (a local text file; the demo
- * model uses its own training text); without one, methods that need statistics refuse to edit it. Loaded at startup; each has its own ledger under {@code amend.data-dir}.
+ * model uses its own training text); without one, methods that need statistics refuse to edit it. Loaded at
+ * startup; each has its own ledger under {@code amend.data-dir}, or, with {@code amend.ledger.url=jdbc:postgresql://...},
+ * in that database, shared with the other replicas of the host: each model then follows the other replicas' changes.
  */
 @ApplicationScoped
 public class HostedModels {
@@ -53,7 +58,14 @@ public class HostedModels {
     @ConfigProperty(name = "amend.data-dir")
     Path dataDir;
 
+    @Inject
+    LedgerSettings ledgerSettings;
+
+    @Inject
+    Methods methods;
+
     private final Map<String, HostedModel> models = new LinkedHashMap<>();
+    private final List<LedgerFollower> followers = new ArrayList<>();
     private volatile boolean ready;
 
     void start(@Observes StartupEvent event) {
@@ -84,8 +96,9 @@ public class HostedModels {
                     isolate ? ModelLoader.load(path, tokenizer, where) : serving, corpus);
         }
         ready = true;
-        LOG.infof("serving %s (edits %s; data in %s)", models.keySet(),
-                isolate ? "computed on a separate copy of the weights" : "computed under the write lock", dataDir);
+        LOG.infof("serving %s (edits %s; ledger %s)", models.keySet(),
+                isolate ? "computed on a separate copy of the weights" : "computed under the write lock",
+                ledgerSettings.database().map(d -> "shared in " + d.location()).orElse("in " + dataDir));
     }
 
     /**
@@ -116,9 +129,19 @@ public class HostedModels {
         }
     }
 
+    /**
+     * Serves model {@code name} after its ledger replayed its edits; both copies look adapter kinds up in the plugin
+     * catalog first, so edits whose adapters come from a plugin jar replay when that jar is installed.
+     */
     private void add(String name, String source, Transformer serving, Transformer working, TextCorpus corpus) {
-        HostedModel m = new HostedModel(name, source, serving, working, openLedger(name, serving), corpus);
+        serving.useAdapterKinds(methods.catalog().adapterKinds());
+        working.useAdapterKinds(methods.catalog().adapterKinds());
+        HostedModel m = new HostedModel(name, source, serving, working, openLedger(name, serving), corpus,
+                ledgerSettings.writerWait());
         models.put(name, m);
+        if (m.ledger().shared()) {
+            followers.add(new LedgerFollower(m));
+        }
         java.util.Set<String> touched = new java.util.TreeSet<>();
         m.ledger().history().forEach(e -> e.deltas().forEach(d -> touched.add(d.weight())));
         m.syncWorking(touched);
@@ -131,32 +154,41 @@ public class HostedModels {
      * would silently answer with the knowledge those edits replaced.
      */
     private EditLedger openLedger(String name, Transformer serving) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot create the data directory " + dataDir
-                    + ": set amend.data-dir (./amend serve --data-dir DIR) to a writable folder", e);
-        }
         EditLedger ledger;
         try {
-            ledger = EditLedger.open(dataDir, serving);
+            Optional<LedgerDatabase> shared = ledgerSettings.database();
+            ledger = shared.isPresent() ? EditLedger.open(shared.get(), serving)
+                    : EditLedger.open(dataDirectory(), serving);
         } catch (LedgerException e) {
             throw new IllegalStateException("model " + name + ": its edit ledger cannot be opened, so the host does not"
                     + " start (it would serve the model without its acknowledged edits): " + e.getMessage(), e);
         }
         EditLedger.Recovery r = ledger.recovery();
+        String kind = ledger.shared() ? "shared" : "durable";
         if (r.created()) {
-            LOG.infof("model %s: new durable ledger in %s", name, ledger.directory());
+            LOG.infof("model %s: new %s ledger in %s", name, kind, ledger.location());
         } else {
-            LOG.infof("model %s: durable ledger in %s: replayed %d acknowledged edit(s) in %.2f s%s%s", name,
-                    ledger.directory(), r.replayedEdits(), r.replaySeconds(),
+            LOG.infof("model %s: %s ledger in %s: replayed %d acknowledged edit(s) in %.2f s%s%s", name, kind,
+                    ledger.location(), r.replayedEdits(), r.replaySeconds(),
                     r.tornBytes() > 0 ? "; dropped a torn last journal line of " + r.tornBytes() + " bytes" : "",
                     r.removedFiles().isEmpty() ? "" : "; removed " + r.removedFiles());
         }
         return ledger;
     }
 
+    private Path dataDirectory() {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the data directory " + dataDir
+                    + ": set amend.data-dir (./amend serve --data-dir DIR) to a writable folder", e);
+        }
+        return dataDir;
+    }
+
     void stop(@Observes ShutdownEvent event) {
+        followers.forEach(LedgerFollower::close);
+        followers.clear();
         for (HostedModel m : models.values()) {
             try {
                 m.close();

@@ -33,7 +33,7 @@ class HostedModelTest {
     @TempDir
     Path data;
 
-    private static Edit edit(EditPoint p, float poison) {
+    static Edit edit(EditPoint p, float poison) {
         Random r = new Random(4);
         float[] u = new float[p.outFeatures()];
         float[] v = new float[p.inFeatures()];

@@ -2,7 +2,10 @@ package dev.amend.spi.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.edit.Adapter;
 import dev.amend.spi.edit.WeightDelta;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -61,6 +64,48 @@ public interface EditableModel {
 
     /** Adds {@code delta} to the named weight; {@code delta} is in [out, in] orientation for linear maps of an edit point. */
     void addToWeight(WeightDelta delta);
+
+    /**
+     * Checks that {@code adapter} can run in this model: its kind is installed and its state fits the architecture.
+     *
+     * @throws InvalidRequestException saying what is wrong (an unknown kind names the installed ones)
+     */
+    default void checkAdapter(Adapter adapter) {
+        throw new InvalidRequestException("model " + name() + " does not run adapters (adapter kind " + adapter.kind()
+                + ")");
+    }
+
+    /**
+     * Adds {@code adapter} to every later forward pass (after the adapters already added), after
+     * {@link #checkAdapter}.
+     *
+     * @throws InvalidRequestException as {@link #checkAdapter}, or when an adapter with its id is already added
+     */
+    default void addAdapter(Adapter adapter) {
+        checkAdapter(adapter);
+    }
+
+    /** Removes the adapter with {@code adapter}'s id from later forward passes; returns false when none was added. */
+    default boolean removeAdapter(Adapter adapter) {
+        return false;
+    }
+
+    /**
+     * Removes the adapters with the ids of {@code adapters} from later forward passes at once (the remaining ones
+     * stay in their order); returns how many were added before.
+     */
+    default int removeAdapters(java.util.Collection<Adapter> adapters) {
+        int n = 0;
+        for (Adapter a : adapters) {
+            n += removeAdapter(a) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Returns the adapters later forward passes apply, in the order they were added. */
+    default List<Adapter> adapters() {
+        return List.of();
+    }
 
     /** Produces a continuation of a prompt (with a KV cache). */
     GenerationResult generate(GenerationRequest request);

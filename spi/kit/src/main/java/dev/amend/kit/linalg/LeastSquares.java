@@ -120,6 +120,44 @@ public final class LeastSquares {
         return Update.dense(d, dff, linalg.multiplyTransposed(residuals, d, n, right, dff));
     }
 
+    /**
+     * Returns the ridge update {@code ΔW = R Kᵀ (λI + K Kᵀ)⁻¹ [d, d_ff]}, the minimiser of
+     * {@code λ‖ΔW‖² + ‖ΔW K − R‖²}: MEMIT's update with C = I, and UltraEdit's solve (λ = 1). With fewer keys than
+     * d_ff it solves the [n, n] system of the same update, {@code ΔW = R (λI + KᵀK)⁻¹ Kᵀ}, and returns low-rank
+     * factors (left = {@code R (λI + KᵀK)⁻¹}, right = K) when that is smaller than the dense matrix.
+     *
+     * @param keys      K [d_ff, n]
+     * @param residuals R [d, n]
+     * @param lambda    λ &gt; 0
+     * @throws IllegalArgumentException if λ is not a finite positive number or a shape does not fit
+     */
+    public static Update ridge(double[] keys, double[] residuals, int dff, int d, int n, double lambda,
+                               LinearAlgebra linalg) {
+        checkShape("keys", keys, dff, n);
+        checkShape("residuals", residuals, d, n);
+        if (!(lambda > 0) || Double.isInfinite(lambda)) {
+            throw new IllegalArgumentException("the ridge λ must be finite and > 0, got " + lambda);
+        }
+        if (n > dff) {
+            double[] identity = new double[dff * dff];
+            for (int i = 0; i < dff; i++) {
+                identity[i * dff + i] = 1;
+            }
+            return memit(keys, residuals, identity, dff, d, n, lambda, linalg);
+        }
+        double[] kt = Blas.transpose(keys, dff, n);                          // Kᵀ [n, d_ff]
+        double[] g = linalg.multiplyTransposed(kt, n, dff, kt, n);           // KᵀK [n, n]
+        for (int i = 0; i < n; i++) {
+            g[i * n + i] += lambda;
+        }
+        double[] x = linalg.solveSpd(g, n, Blas.transpose(residuals, d, n), d);   // (λI + KᵀK)⁻¹ Rᵀ [n, d]
+        double[] left = Blas.transpose(x, n, d);                             // R (λI + KᵀK)⁻¹ [d, n]
+        if (n < Math.min(d, dff)) {
+            return Update.lowRank(d, dff, n, left, keys.clone());
+        }
+        return Update.dense(d, dff, linalg.multiplyTransposed(left, d, n, keys, dff));
+    }
+
     /** Throws unless {@code a} holds a [rows, cols] matrix. */
     static void checkShape(String what, double[] a, int rows, int cols) {
         Objects.requireNonNull(a, what);

@@ -1,4 +1,4 @@
-package dev.amend.editors.mend;
+package dev.amend.kit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -21,10 +21,22 @@ import java.util.Map;
 /**
  * The rank-one factors of the fine-tuning gradient of edited weights, per token: the weight's input x and
  * the gradient δ of the edit loss with respect to its output, so that the gradient of the weight is
- * Σ_tokens δ xᵀ. The loss is the sum over requests of each request's mean NLL of its target tokens, so
- * every request contributes the factors it would have alone and a batch is the union of single edits.
+ * Σ_tokens δ xᵀ. MEND's loss is the sum over requests of each request's mean NLL of its target tokens, so
+ * every request contributes the factors it would have alone and a batch is the union of single edits; other
+ * weightings of the target tokens (UltraEdit's mean over a group of requests) and other choices of the tokens
+ * kept are available through {@link #capture(EditableModel, List, double[], List, ForwardRequest.Resume, Rows)}.
  */
 public final class GradientFactors {
+
+    /** Which tokens' factors are kept. */
+    public enum Rows {
+        /** Every real token whose δ is not zero everywhere (MEND). */
+        NONZERO,
+        /** The tokens whose next-token logits score a target token (UltraEdit's {@code token: ans}). */
+        TARGETS,
+        /** Every real token of the input (UltraEdit's {@code token: mask}). */
+        ALL
+    }
 
     /**
      * One weight's factors.
@@ -98,6 +110,24 @@ public final class GradientFactors {
      */
     public static Map<EditPoint, Factors> capture(EditableModel model, List<Sequence> sequences, List<EditPoint> points,
                                                   ForwardRequest.Resume resume) {
+        double[] perToken = new double[sequences.size()];
+        for (int i = 0; i < perToken.length; i++) {
+            perToken[i] = 1.0 / sequences.get(i).target().length;
+        }
+        return capture(model, sequences, perToken, points, resume, Rows.NONZERO);
+    }
+
+    /**
+     * Returns the factors of every weight in {@code points} for the loss {@code −Σ_i tokenWeights[i] Σ_j log p(target
+     * token j of sequence i)}, in one forward and backward pass (from {@code resume} when not null, as above), keeping
+     * the tokens {@code rows} says. The model is not changed.
+     */
+    public static Map<EditPoint, Factors> capture(EditableModel model, List<Sequence> sequences, double[] tokenWeights,
+                                                  List<EditPoint> points, ForwardRequest.Resume resume, Rows rows) {
+        if (tokenWeights.length != sequences.size()) {
+            throw new IllegalArgumentException(tokenWeights.length + " token weights for " + sequences.size()
+                    + " sequences");
+        }
         List<int[]> inputs = new ArrayList<>();
         int t = 0;
         for (Sequence s : sequences) {
@@ -114,7 +144,7 @@ public final class GradientFactors {
             for (int j = 0; j < s.target().length; j++) {
                 int pos = s.prompt().length - 1 + j;
                 gather[i * t + pos] = s.target()[j];
-                weight[i * t + pos] = 1f / s.target().length;
+                weight[i * t + pos] = (float) tokenWeights[i];
             }
         }
         Map<EditPoint, Factors> out = new LinkedHashMap<>();
@@ -147,29 +177,44 @@ public final class GradientFactors {
                 }
             }
             for (EditPoint p : points) {
-                out.put(p, select(p, keys.get(p), grads.get(p), lengths, t));
+                out.put(p, select(p, keys.get(p), grads.get(p), kept(rows, sequences, lengths, t, grads.get(p), p)));
             }
         }
         return out;
     }
 
-    /** Keeps the real positions whose δ is not all zero. */
-    private static Factors select(EditPoint p, float[] key, float[] grad, int[] lengths, int t) {
-        int in = p.inFeatures();
+    /** Returns the flat positions ({@code b * t + pos}) of the tokens {@code rows} keeps. */
+    private static List<Integer> kept(Rows rows, List<Sequence> sequences, int[] lengths, int t, float[] grad,
+                                      EditPoint p) {
         int out = p.outFeatures();
-        List<Integer> rows = new ArrayList<>();
+        List<Integer> kept = new ArrayList<>();
         for (int b = 0; b < lengths.length; b++) {
+            Sequence s = sequences.get(b);
             for (int pos = 0; pos < lengths[b]; pos++) {
                 int row = b * t + pos;
-                boolean nonZero = false;
-                for (int k = 0; k < out && !nonZero; k++) {
-                    nonZero = grad[row * out + k] != 0f;
-                }
-                if (nonZero) {
-                    rows.add(row);
+                boolean keep = switch (rows) {
+                    case ALL -> true;
+                    case TARGETS -> pos >= s.prompt().length - 1;
+                    case NONZERO -> {
+                        boolean nonZero = false;
+                        for (int k = 0; k < out && !nonZero; k++) {
+                            nonZero = grad[row * out + k] != 0f;
+                        }
+                        yield nonZero;
+                    }
+                };
+                if (keep) {
+                    kept.add(row);
                 }
             }
         }
+        return kept;
+    }
+
+    /** Returns the factors at the flat positions {@code rows}. */
+    private static Factors select(EditPoint p, float[] key, float[] grad, List<Integer> rows) {
+        int in = p.inFeatures();
+        int out = p.outFeatures();
         float[] x = new float[rows.size() * in];
         float[] delta = new float[rows.size() * out];
         for (int i = 0; i < rows.size(); i++) {
