@@ -1,5 +1,6 @@
 package dev.amend.editors.grace;
 
+import dev.amend.kit.InnerParams;
 import dev.amend.spi.Hyperparameters;
 import dev.amend.spi.hparams.IgnoredKeys;
 import dev.amend.spi.hparams.Published;
@@ -7,8 +8,6 @@ import dev.amend.spi.model.ModelArchitecture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * GRACE's hyperparameters, with the names of EasyEdit's and the GRACE repository's files (snake_case in files).
@@ -45,35 +44,17 @@ public record GraceHyperparameters(
     public static final GraceHyperparameters BASE = new GraceHyperparameters(List.of(), 1.0, 100, 1.0, "euc", "cold",
             "sgd", "replace_last", "coverage", 0);
 
-    private static final Pattern LAYER = Pattern.compile("(?:\\.|\\[)(\\d+)(?:\\]|\\.)");
 
     /** Returns the block the codebook acts at: the layer {@code inner_params} names, or the second from the top. */
     public int layer(ModelArchitecture arch) {
-        if (innerParams.isEmpty()) {
-            return Math.max(0, arch.layers() - 2);
-        }
-        Matcher m = LAYER.matcher(innerParams.get(0));
-        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        return InnerParams.layer(innerParams, Math.max(0, arch.layers() - 2));
     }
 
     @Override
     public List<String> problems(ModelArchitecture arch) {
         List<String> p = new ArrayList<>();
-        if (innerParams.size() > 1) {
-            p.add("GRACE edits one layer; inner_params names " + innerParams.size() + " weights");
-        }
-        if (!innerParams.isEmpty()) {
-            String name = innerParams.get(0);
-            int layer = layer(arch);
-            if (layer < 0 || !name.contains(".mlp.")) {
-                p.add("inner_params \"" + name + "\" does not name a weight of a block's MLP (e.g. \""
-                        + arch.editPoint(0).weight().replace(".0.", "." + Math.max(0, arch.layers() - 2) + ".")
-                        + "\")");
-            } else if (layer >= arch.layers()) {
-                p.add("inner_params \"" + name + "\" names layer " + layer + ", which the model lacks: it has layers 0.."
-                        + (arch.layers() - 1));
-            }
-        }
+        InnerParams.check(p, innerParams, layer(arch), arch, "GRACE edits one layer",
+                arch.editPoint(0).weight().replace(".0.", "." + Math.max(0, arch.layers() - 2) + "."));
         if (!(editLr > 0) || editLr > 100) {
             p.add("edit_lr must be in (0, 100], got " + editLr);
         }

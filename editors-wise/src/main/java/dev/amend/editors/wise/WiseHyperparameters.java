@@ -1,5 +1,6 @@
 package dev.amend.editors.wise;
 
+import dev.amend.kit.InnerParams;
 import dev.amend.spi.Hyperparameters;
 import dev.amend.spi.hparams.IgnoredKeys;
 import dev.amend.spi.model.ModelArchitecture;
@@ -7,8 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * WISE's hyperparameters, with the names of EasyEdit's files (snake_case in files).
@@ -66,15 +65,10 @@ public record WiseHyperparameters(
     /** The merge algorithms offered (all of EasyEdit's deterministic ones). */
     static final Set<String> MERGE_ALGORITHMS = Set.of("ties", "magnitude_norm", "magnitude", "sign");
 
-    private static final Pattern LAYER = Pattern.compile("(?:\\.|\\[)(\\d+)(?:\\]|\\.)");
 
     /** Returns the block of the side memory: the layer {@code inner_params} names, or 27/32 of the depth. */
     public int layer(ModelArchitecture arch) {
-        if (innerParams.isEmpty()) {
-            return arch.layers() * 27 / 32;
-        }
-        Matcher m = LAYER.matcher(innerParams.get(0));
-        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        return InnerParams.layer(innerParams, arch.layers() * 27 / 32);
     }
 
     /** Returns the margins alpha, beta, gamma ({@code act_margin} where given). */
@@ -139,20 +133,7 @@ public record WiseHyperparameters(
     }
 
     private void checkInnerParams(List<String> p, ModelArchitecture arch) {
-        if (innerParams.size() > 1) {
-            p.add("WISE keeps its side memory at one layer; inner_params names " + innerParams.size() + " weights");
-        }
-        if (innerParams.isEmpty()) {
-            return;
-        }
-        String name = innerParams.get(0);
-        int layer = layer(arch);
-        if (layer < 0 || !name.contains(".mlp.")) {
-            p.add("inner_params \"" + name + "\" does not name a weight of a block's MLP (e.g. \""
-                    + arch.editPoint(0).weight() + "\")");
-        } else if (layer >= arch.layers()) {
-            p.add("inner_params \"" + name + "\" names layer " + layer + ", which the model lacks: it has layers 0.."
-                    + (arch.layers() - 1));
-        }
+        InnerParams.check(p, innerParams, layer(arch), arch, "WISE keeps its side memory at one layer",
+                arch.editPoint(0).weight());
     }
 }
