@@ -1,12 +1,16 @@
 package dev.amend.cli;
 
+import dev.amend.kit.trace.CausalLocator;
 import dev.amend.kit.trace.TraceKind;
+import dev.amend.kit.trace.TraceSettings;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.editing.LayerLocators;
 import dev.amend.runtime.model.Transformer;
 import dev.amend.runtime.trace.TraceHeatmaps;
 import dev.amend.spi.Hyperparameters;
+import dev.amend.spi.InvalidRequestException;
+import dev.amend.spi.LayerLocator;
 import dev.amend.spi.edit.EditRequest;
 import dev.amend.spi.edit.LayerChoice;
 import dev.amend.spi.hparams.HyperparameterBinder;
@@ -51,6 +55,19 @@ final class LocateLayersCommand implements Callable<Integer> {
     @Option(names = "--locator", defaultValue = "causal", description = "The layer locator (default ${DEFAULT-VALUE}).")
     String locator;
 
+    @Option(names = "--samples", defaultValue = "10", description = "Corrupted runs per fact (causal locator;"
+            + " default ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(names = "--noise", defaultValue = "3", description = "Noise on the subject's embeddings, as a multiple of"
+            + " the subjects' embedding spread (causal locator; default ${DEFAULT-VALUE}).")
+    double noise;
+
+    @Option(names = "--window", defaultValue = "0", description = "MLP and attention outputs are restored over this"
+            + " many layers (causal locator; ROME: 10). Default: 10, or for models under 30 layers the"
+            + " largest odd number up to a third of the layers.")
+    int window;
+
     @Option(names = "--json", description = "Print the choice as one JSON object.")
     boolean json;
 
@@ -61,8 +78,7 @@ final class LocateLayersCommand implements Callable<Integer> {
             ModelArchitecture arch = model.architecture();
             EditorRegistry registry = EditorRegistry.classPath();
             int rangeSize = layers(defaults(registry, "memit", arch)).size();
-            LayerChoice choice = LayerLocators.named(locator).locate(model, requests, rangeSize, seed,
-                    new ProgressBar(json));
+            LayerChoice choice = locator().locate(model, requests, rangeSize, seed, new ProgressBar(json));
             List<Path> written = new ArrayList<>();
             for (String method : List.of("rome", "memit", "alphaedit")) {
                 Map<String, Object> values = new LinkedHashMap<>(defaults(registry, method, arch));
@@ -95,6 +111,19 @@ final class LocateLayersCommand implements Callable<Integer> {
             System.out.println("wrote " + written.stream().map(Path::toString).toList() + " and " + file);
         }
         return 0;
+    }
+
+    private LayerLocator locator() {
+        LayerLocator named = LayerLocators.named(locator);
+        if (named instanceof CausalLocator) {
+            return new CausalLocator(new TraceSettings(samples, noise, window, seed, Double.NaN));
+        }
+        TraceSettings d = TraceSettings.DEFAULTS;
+        if (samples != d.samples() || noise != d.noise() || window != d.window()) {
+            throw new InvalidRequestException("--samples, --noise and --window set the causal locator's tracing;"
+                    + " the " + locator + " locator does not trace: leave them out");
+        }
+        return named;
     }
 
     private static Map<String, Object> defaults(EditorRegistry registry, String method, ModelArchitecture arch) {

@@ -20,13 +20,13 @@ final class SuiteLayerTables {
                 new SuiteSection.Row("locate", "locate-layers", List.of("locate-layers", "--facts", "heldout", "--n",
                         "100", "--seed", "1", "--out", LOCATE_OUT, "--json")),
                 new SuiteSection.Row("rome", "rome at every layer", List.of("bench", "layers", "--method", "rome",
-                        "--edits", "100", "--facts", "heldout", "--seed", "2", "--chosen", LOCATE_OUT + "/rome.yaml",
+                        "--edits", "100", "--facts", "heldout", "--seed", "3", "--chosen", LOCATE_OUT + "/rome.yaml",
                         "--json"), List.of(LOCATE_OUT + "/rome.yaml")));
         return new SuiteSection("layers", "Edit layers chosen by causal tracing",
                 "`locate-layers` traces 100 facts of the held-out split (seed 1; facts the model does not know are"
                         + " left out) and chooses ROME's layer and MEMIT's range from the averaged MLP indirect effect at"
                         + " the subject's last token; its files and averaged heatmaps are in `" + LOCATE_OUT + "/`."
-                        + " `bench layers` then rewrites 100 other draws (seed 2, individual ROME edits with the demo"
+                        + " `bench layers` then rewrites 100 other draws (seed 3, individual ROME edits with the demo"
                         + " profile) at every layer in turn, and says how far the chosen layer's efficacy is from the"
                         + " best layer's.",
                 rows, SuiteLayerTables::render);

@@ -44,7 +44,8 @@ final class TraceCommand implements Callable<Integer> {
     double noise;
 
     @Option(names = "--window", defaultValue = "0", description = "MLP and attention outputs are restored over this"
-            + " many layers (ROME: 10). Default: 10, or a third of the layers for models under 30 layers.")
+            + " many layers (ROME: 10). Default: 10, or for models under 30 layers the largest odd number up to a"
+            + " third of the layers.")
     int window;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the noise (default ${DEFAULT-VALUE}).")

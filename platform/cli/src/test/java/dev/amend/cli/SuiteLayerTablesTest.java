@@ -34,14 +34,14 @@ class SuiteLayerTablesTest {
     @Test
     void sweepMarksTheBestAndChosenLayersAndTheGap() {
         String table = section().renderer().render(section(), Map.of("rome", run("""
-                {"method":"rome","edits":100,"seed":2,"facts":"heldout","best_layer":0,"chosen_layer":1,
+                {"method":"rome","edits":100,"seed":3,"facts":"heldout","best_layer":0,"chosen_layer":1,
                  "chosen_gap_points":2.0,"layers":[
                  {"layer":0,"efficacy":0.93,"generalization":0.6,"specificity":0.97,"seconds_per_edit":2.5},
                  {"layer":1,"efficacy":0.91,"generalization":0.7,"specificity":0.98,"seconds_per_edit":2.4}]}""")));
         assertTrue(table.contains("| 0 (best) | 0.93 | 0.60 | 0.97 | 2.50 |"), table);
         assertTrue(table.contains("| 1 (chosen) | 0.91 | 0.70 | 0.98 | 2.40 |"), table);
-        assertTrue(table.contains("2.0 points below the best layer's (100 edits per layer, seed 2)"), table);
-        assertTrue(table.contains("./amend bench layers --method rome --edits 100 --facts heldout --seed 2 --chosen"
+        assertTrue(table.contains("2.0 points below the best layer's (100 edits per layer, seed 3)"), table);
+        assertTrue(table.contains("./amend bench layers --method rome --edits 100 --facts heldout --seed 3 --chosen"
                 + " docs/layers-demo/rome.yaml --json"), table);
     }
 }

@@ -100,6 +100,16 @@ class TraceCliTest {
             }
         }
         assertTrue(Files.size(out.resolve("mlp.png")) > 1000);
+
+        Object[] narrow = run("locate-layers", "--facts", facts.toString(), "--n", "3", "--window", "3", "--samples",
+                "2", "--out", dir.resolve("narrow").toString(), "--json");
+        assertEquals(0, narrow[0], (String) narrow[2]);
+        String why = lastJson(narrow).getAsJsonArray("reasoning").get(0).getAsString();
+        assertTrue(why.contains("2 noise samples") && why.contains("windows of 3 layers"), why);
+        Object[] bad = run("locate-layers", "--facts", facts.toString(), "--window", "-1", "--out",
+                dir.resolve("bad").toString());
+        assertEquals(2, bad[0]);
+        assertTrue(((String) bad[2]).contains("window must be 0"), (String) bad[2]);
     }
 
     @Test

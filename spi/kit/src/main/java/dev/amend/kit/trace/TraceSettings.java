@@ -48,11 +48,17 @@ public record TraceSettings(int samples, double noise, int window, long seed, do
     }
 
     /**
-     * Returns ROME's window of 10 layers for models of 30 layers or more, and a third of the depth (at least 1) for
-     * shallower ones, so that a window stays local: 10 of 6 layers would restore every layer at once.
+     * Returns ROME's window of 10 layers for models of 30 layers or more, and for shallower ones the largest odd
+     * number of layers not over a third of the depth (at least 1). A window stays local (10 of 6 layers would
+     * restore every layer at once), and an odd one is centred on its layer: an even window of 2 restores the layer
+     * and the one below it, so on a shallow model the layer below's effect would be credited to the layer above.
      */
     public static int defaultWindow(int layers) {
-        return Math.max(1, Math.min(10, layers / 3));
+        if (layers >= 30) {
+            return 10;
+        }
+        int third = Math.max(1, layers / 3);
+        return third % 2 == 1 ? third : third - 1;
     }
 
     /** Returns the layers restored together for the window around {@code layer}: [first, end), as ROME centres it. */
