@@ -64,7 +64,7 @@ public final class LifelongBench {
     public static Result run(EditableModel model, Map<String, Editor> editors, List<Evaluator> evaluators,
                              FactCorpus corpus, Settings s, EditContext ctx, Consumer<String> log) {
         List<EvaluationCase> cases = CounterFactBench.cases(corpus, s.split().facts(corpus), s.edits(), s.neighbours(),
-                s.seed());
+                s.seed(), true);
         SequentialSchedule schedule = new SequentialSchedule(s.checkpoints(),
                 CounterFactBench.untouched(corpus, cases, s.untouched(), s.seed()), s.maxEditSeconds());
         Map<String, CounterFactBench.Report> reports = new LinkedHashMap<>();

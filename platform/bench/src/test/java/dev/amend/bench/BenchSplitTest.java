@@ -34,13 +34,23 @@ class BenchSplitTest {
         assertEquals(BenchSplit.HELDOUT, BenchSplit.of("HeldOut"));
         assertEquals("validation", BenchSplit.of("validation").id());
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> BenchSplit.of("test"));
-        assertTrue(e.getMessage().contains("all, validation or heldout"), e.getMessage());
+        assertTrue(e.getMessage().contains("all, validation, heldout or untuned"), e.getMessage());
     }
 
     @Test
     void itemKeysFallInTheSamePartsAsSubjects() {
         assertEquals(EditorSplit.ofSubject("774") == EditorSplit.HELDOUT, BenchSplit.HELDOUT.includes("774"));
         assertTrue(BenchSplit.ALL.includes("anything"));
+        assertEquals(EditorSplit.ofSubject("774") != EditorSplit.VALIDATION, BenchSplit.UNTUNED.includes("774"));
+    }
+
+    @Test
+    void untunedIsEverythingButTheValidationSplit() {
+        FactCorpus corpus = FactCorpus.load();
+        List<Fact> untuned = BenchSplit.UNTUNED.facts(corpus);
+        assertEquals(corpus.facts().size() - BenchSplit.VALIDATION.facts(corpus).size(), untuned.size());
+        assertTrue(untuned.containsAll(BenchSplit.HELDOUT.facts(corpus)));
+        assertTrue(untuned.stream().noneMatch(f -> EditorSplit.of(f) == EditorSplit.VALIDATION));
     }
 
     @Test
@@ -50,5 +60,27 @@ class BenchSplitTest {
         assertEquals(50, cases.size());
         assertTrue(cases.stream().allMatch(c ->
                 EditorSplit.ofSubject(c.request().subject()) == EditorSplit.VALIDATION));
+    }
+
+    @Test
+    void aSequentialDrawSparesTheSubjectsItEditsFromTheNeighbourhoods() {
+        FactCorpus corpus = FactCorpus.load();
+        List<Fact> pool = BenchSplit.UNTUNED.facts(corpus);
+        var plain = CounterFactBench.cases(corpus, pool, 1000, 5, 2);
+        var sequential = CounterFactBench.cases(corpus, pool, 1000, 5, 2, true);
+        Set<String> edited = new HashSet<>();
+        plain.forEach(c -> edited.add(c.request().filledPrompt()));
+        long hit = plain.stream().flatMap(c -> c.neighbourhood().keySet().stream()).filter(edited::contains).count();
+        assertTrue(hit > 100, "1,000 edits of 1,747 subjects: many plain neighbourhood prompts are edited facts ("
+                + hit + ")");
+        for (int i = 0; i < plain.size(); i++) {
+            assertEquals(plain.get(i).request(), sequential.get(i).request(), "the same edits");
+            assertEquals(5, sequential.get(i).neighbourhood().size());
+            assertTrue(sequential.get(i).neighbourhood().keySet().stream().noneMatch(edited::contains),
+                    sequential.get(i).neighbourhood().toString());
+        }
+        var few = CounterFactBench.cases(corpus, BenchSplit.HELDOUT.facts(corpus), 1, 5, 3);
+        assertEquals(few, CounterFactBench.cases(corpus, BenchSplit.HELDOUT.facts(corpus), 1, 5, 3, true),
+                "one edit spares only its own subject, never a neighbour: the same draw");
     }
 }

@@ -73,8 +73,9 @@ final class BenchCounterfactCommand implements Callable<Integer> {
     Path hparams;
 
     @Option(names = "--split", paramLabel = "SPLIT", description = "Which facts to draw the edits from: all, "
-            + "validation or heldout (the demo corpus's fixed split by SHA-256(subject)[0] %% 10: 0 = heldout, never used "
-            + "for training or tuning, where reported figures come from; 1 = validation, where profiles are tuned). "
+            + "validation, heldout or untuned (the demo corpus's fixed split by SHA-256(subject)[0] %% 10: 0 = heldout, "
+            + "never used for training or tuning, where reported figures come from; 1 = validation, where profiles are "
+            + "tuned; untuned = every part but validation). "
             + "Default: heldout for mend and for sequential runs, all otherwise. Wins over --facts when both are given.")
     String split;
 
@@ -161,7 +162,8 @@ final class BenchCounterfactCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             List<CounterFactBench.Report> reports = new ArrayList<>();
             for (long s : runSeeds) {
-                List<EvaluationCase> cases = CounterFactBench.cases(corpus, pool.facts(corpus), edits, neighbours, s);
+                List<EvaluationCase> cases = CounterFactBench.cases(corpus, pool.facts(corpus), edits, neighbours, s,
+                        m == CounterFactBench.Mode.SEQUENTIAL);
                 EditContext ctx = new EditContext(s, new ProgressBar(json), () -> false, AmendDirs.cache(),
                         Unedited.is(method) ? null : corpusOptions.resolve(model), List.of());
                 SequentialSchedule schedule = new SequentialSchedule(checkpoints == null ? List.of() : checkpoints,

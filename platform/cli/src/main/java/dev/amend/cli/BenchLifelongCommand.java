@@ -60,8 +60,9 @@ final class BenchLifelongCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "1", description = "Requests per editor call (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--split", defaultValue = "heldout", description = "Facts to draw from: all, validation or"
-            + " heldout (default ${DEFAULT-VALUE}; it holds 197 subjects: more edits need --split all).")
+    @Option(names = "--split", defaultValue = "heldout", description = "Facts to draw from: all, validation,"
+            + " heldout or untuned (default ${DEFAULT-VALUE}; it holds 197 subjects: more edits need --split untuned,"
+            + " every fact but the validation split's, where profiles are tuned).")
     String split;
 
     @Option(names = "--checkpoints", split = ",", paramLabel = "N1,N2,...", description = "Numbers of edits to score"

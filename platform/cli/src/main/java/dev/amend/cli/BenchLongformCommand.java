@@ -50,7 +50,7 @@ final class BenchLongformCommand implements Callable<Integer> {
     String method;
 
     @Option(names = "--split", defaultValue = "all", paramLabel = "SPLIT", description = "Which items to run: all "
-            + "(default), validation or heldout, by SHA-256 of the item's id (MQuAKE-CF: the case's id) with the demo "
+            + "(default), validation, heldout or untuned (all but validation), by SHA-256 of the item's id (MQuAKE-CF: the case's id) with the demo "
             + "corpus's rule (first byte %% 10: 0 = heldout, 1 = validation).")
     String split;
 

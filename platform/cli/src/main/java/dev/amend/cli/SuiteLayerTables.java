@@ -82,7 +82,8 @@ final class SuiteLayerTables {
         for (JsonElement e : r.getAsJsonArray("layers")) {
             JsonObject row = e.getAsJsonObject();
             int layer = row.get("layer").getAsInt();
-            t.append("| ").append(layer).append(layer == best ? " (best)" : "").append(layer == chosen ? " (chosen)" : "")
+            t.append("| ").append(layer).append(layer == best && layer == chosen ? " (best, chosen)"
+                    : layer == best ? " (best)" : layer == chosen ? " (chosen)" : "")
                     .append(" | ").append(SuiteTables.fixed(SuiteTables.num(row, "efficacy"), 2)).append(" | ")
                     .append(SuiteTables.fixed(SuiteTables.num(row, "generalization"), 2)).append(" | ")
                     .append(SuiteTables.fixed(SuiteTables.num(row, "specificity"), 2)).append(" | ")

@@ -58,7 +58,7 @@ class BenchEvaluationCliTest {
     void badSplitsAndSeedsAreRefusedWithExitCode2() {
         Object[] split = run("bench", "counterfact", "--method", "none", "--split", "test");
         assertEquals(2, split[0]);
-        assertTrue(((String) split[2]).contains("all, validation or heldout"), (String) split[2]);
+        assertTrue(((String) split[2]).contains("all, validation, heldout or untuned"), (String) split[2]);
         Object[] seeds = run("bench", "counterfact", "--method", "none", "--seed", "1", "--seeds", "1,2");
         assertEquals(2, seeds[0]);
         assertTrue(((String) seeds[2]).contains("either --seed or --seeds"), (String) seeds[2]);

@@ -43,5 +43,10 @@ class SuiteLayerTablesTest {
         assertTrue(table.contains("2.0 points below the best layer's (100 edits per layer, seed 3)"), table);
         assertTrue(table.contains("./amend bench layers --method rome --edits 100 --facts heldout --seed 3 --chosen"
                 + " docs/layers-demo/rome.yaml --json"), table);
+        String same = section().renderer().render(section(), Map.of("rome", run("""
+                {"method":"rome","edits":100,"seed":3,"facts":"heldout","best_layer":0,"chosen_layer":0,
+                 "chosen_gap_points":0.0,"layers":[
+                 {"layer":0,"efficacy":1.0,"generalization":0.89,"specificity":0.96,"seconds_per_edit":2.6}]}""")));
+        assertTrue(same.contains("| 0 (best, chosen) | 1.00 | 0.89 | 0.96 | 2.60 |"), same);
     }
 }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The demo model's knowledge: relations with train and held-out templates, facts and passages, read
@@ -177,6 +178,15 @@ public final class FactCorpus {
      * to {@code newObject} should leave every one of them unchanged.
      */
     public List<Fact> neighbourhood(Fact fact, String newObject, int n, Random random) {
+        return neighbourhood(fact, newObject, n, random, Set.of());
+    }
+
+    /**
+     * Returns the neighbourhood facts as {@link #neighbourhood(Fact, String, int, Random)} does, passing over those
+     * whose subject is in {@code spare} (facts a sequential run edits itself, which are meant to change). The
+     * candidates are shuffled as there, so with nothing to spare the draw is the same.
+     */
+    public List<Fact> neighbourhood(Fact fact, String newObject, int n, Random random, Set<String> spare) {
         List<Fact> same = new ArrayList<>();
         List<Fact> other = new ArrayList<>();
         for (Fact f : facts) {
@@ -188,6 +198,7 @@ public final class FactCorpus {
         Collections.shuffle(same, random);
         Collections.shuffle(other, random);
         same.addAll(other);
+        same.removeIf(f -> spare.contains(f.subject()));
         return List.copyOf(same.subList(0, Math.min(n, same.size())));
     }
 }
