@@ -86,27 +86,41 @@ public final class LifelongBench {
      */
     public static Map<String, Object> json(Result r) {
         Map<String, Object> methods = new LinkedHashMap<>();
-        r.reports().forEach((name, report) -> {
-            List<Map<String, Object>> points = new ArrayList<>();
-            for (CounterFactBench.Checkpoint c : report.checkpoints()) {
-                Map<String, Object> p = new LinkedHashMap<>();
-                p.put("edits", c.edits());
-                p.put("efficacy", c.efficacy());
-                p.put("generalization", c.generalization());
-                p.put("specificity", c.specificity());
-                p.put("untouched_kept", c.untouchedKept());
-                points.add(p);
-            }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("seconds_per_edit", report.secondsPerEdit());
-            m.put("checkpoints", points);
-            methods.put(name, m);
-        });
+        r.reports().forEach((name, report) -> methods.put(name, method(report)));
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("seed", r.settings().seed());
         o.put("facts", r.settings().split().id());
         o.put("methods", methods);
         return o;
+    }
+
+    /**
+     * Returns one method's entry of {@code lifelong.json} (a mutable map): {@code {"seconds_per_edit",
+     * "checkpoints"}}.
+     */
+    public static Map<String, Object> method(CounterFactBench.Report report) {
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (CounterFactBench.Checkpoint c : report.checkpoints()) {
+            points.add(checkpoint(c));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seconds_per_edit", report.secondsPerEdit());
+        m.put("checkpoints", points);
+        return m;
+    }
+
+    /**
+     * Returns one checkpoint of {@code lifelong.json} (a mutable map): {@code {"edits", "efficacy", "generalization",
+     * "specificity", "untouched_kept"}}.
+     */
+    public static Map<String, Object> checkpoint(CounterFactBench.Checkpoint c) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("edits", c.edits());
+        p.put("efficacy", c.efficacy());
+        p.put("generalization", c.generalization());
+        p.put("specificity", c.specificity());
+        p.put("untouched_kept", c.untouchedKept());
+        return p;
     }
 
     /** Returns the stored bytes an edit of {@code report}'s method adds per 100 edits (deltas and adapters), and of adapters. */

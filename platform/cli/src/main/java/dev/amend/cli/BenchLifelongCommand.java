@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,10 @@ final class BenchLifelongCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the table and the picture go.")
     Path out;
 
+    @Option(names = "--json", description = "Print one JSON object instead of the table: the settings, each method's"
+            + " lifelong.json entry with its details added, and the files written (the files are written as without).")
+    boolean json;
+
     @Override
     public Integer call() throws IOException {
         BenchSplit pool = BenchSplit.of(split);
@@ -121,18 +126,55 @@ final class BenchLifelongCommand implements Callable<Integer> {
 
     private void write(LifelongBench.Result r) throws IOException {
         Files.createDirectories(out);
-        Files.writeString(out.resolve("lifelong.json"), Json.of(LifelongBench.json(r)) + "\n", StandardCharsets.UTF_8);
+        List<Path> files = List.of(out.resolve("lifelong.json"), out.resolve("lifelong.md"),
+                out.resolve("lifelong-details.json"), out.resolve("lifelong.png"));
+        Files.writeString(files.get(0), Json.of(LifelongBench.json(r)) + "\n", StandardCharsets.UTF_8);
+        String command = "./amend " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        Files.writeString(files.get(1), LifelongBench.markdown(r, command), StandardCharsets.UTF_8);
         Map<String, Object> details = new LinkedHashMap<>();
         r.reports().forEach((m, report) -> details.put(m, details(report)));
-        Files.writeString(out.resolve("lifelong-details.json"), Json.of(details) + "\n", StandardCharsets.UTF_8);
-        String command = "./amend " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        Files.writeString(out.resolve("lifelong.md"), LifelongBench.markdown(r, command), StandardCharsets.UTF_8);
+        Files.writeString(files.get(2), Json.of(details) + "\n", StandardCharsets.UTF_8);
         Map<String, List<CounterFactBench.Checkpoint>> curves = new LinkedHashMap<>();
         r.reports().forEach((m, report) -> curves.put(m, report.checkpoints()));
-        CheckpointPlot.writeMethods(curves, out.resolve("lifelong.png"), "lifelong editing, seed " + seed);
+        CheckpointPlot.writeMethods(curves, files.get(3), "lifelong editing, seed " + seed);
+        if (json) {
+            System.out.println(Json.of(answer(r, files)));
+            return;
+        }
         System.out.print(LifelongBench.markdown(r, command));
-        System.out.println("wrote " + out.resolve("lifelong.json") + ", lifelong.md, lifelong-details.json and"
-                + " lifelong.png");
+        System.out.println("wrote " + files.get(0) + ", lifelong.md, lifelong-details.json and lifelong.png");
+    }
+
+    /**
+     * Returns what {@code --json} prints: seed, facts, edits, batch_size, untouched, max_edit_seconds, each method's
+     * lifelong.json entry with the fields of its details added (checkpoints merged), and the files written.
+     */
+    static Map<String, Object> answer(LifelongBench.Result r, List<Path> files) {
+        LifelongBench.Settings s = r.settings();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("seed", s.seed());
+        o.put("facts", s.split().id());
+        o.put("edits", s.edits());
+        o.put("batch_size", s.batchSize());
+        o.put("untouched", s.untouched());
+        o.put("max_edit_seconds", s.maxEditSeconds());
+        Map<String, Object> methods = new LinkedHashMap<>();
+        r.reports().forEach((m, report) -> {
+            Map<String, Object> entry = LifelongBench.method(report);
+            details(report).forEach(entry::putIfAbsent);
+            List<Map<String, Object>> extra = CounterFactJson.checkpoints(report.checkpoints());
+            List<Map<String, Object>> points = new ArrayList<>();
+            for (int i = 0; i < extra.size(); i++) {
+                Map<String, Object> p = LifelongBench.checkpoint(report.checkpoints().get(i));
+                extra.get(i).forEach(p::putIfAbsent);
+                points.add(p);
+            }
+            entry.put("checkpoints", points);
+            methods.put(m, entry);
+        });
+        o.put("methods", methods);
+        o.put("files", files.stream().map(Path::toString).toList());
+        return o;
     }
 
     /** Returns a method's figures beyond lifelong.json: edits made, stop, timings, sizes, every checkpoint field. */

@@ -33,6 +33,7 @@ final class SuiteSections {
         out.add(sequential());
         out.add(longform());
         out.add(SuiteLayerTables.section());
+        out.add(SuiteLifelongTables.section());
         out.add(single("facts", "The demo model's recall", SuiteTables::keyValues,
                 "Greedy completion of every fact of the demo corpus in its training and held-out templates"
                         + " (`bench facts`; all 2,236 facts, no sampling).", "bench", "facts", "--json"));

@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +44,49 @@ class BenchLifelongCliTest {
                 .getAsJsonObject().getAsJsonObject("grace");
         assertTrue(details.get("adapter_bytes_per_100_edits").getAsDouble() > 0, details.toString());
         assertTrue(Files.size(dir.resolve("lifelong.png")) > 1000);
+    }
+
+    @Test
+    void jsonPrintsOneObjectWithTheSettingsEachMethodsFiguresAndDetailsAndTheFiles() throws Exception {
+        Object[] r = run("bench", "lifelong", "--methods", "grace", "--edits", "4", "--seed", "3", "--untouched", "4",
+                "--neighbours", "2", "--checkpoints", "2,4", "--out", dir.toString(), "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        String[] lines = ((String) r[1]).strip().split("\n");
+        assertEquals(1, lines.length, "only the JSON object on stdout: " + r[1]);
+        JsonObject o = JsonParser.parseString(lines[0]).getAsJsonObject();
+        assertEquals(List.of("seed", "facts", "edits", "batch_size", "untouched", "max_edit_seconds", "methods",
+                "files"), List.copyOf(o.keySet()));
+        assertEquals(3, o.get("seed").getAsLong());
+        assertEquals("heldout", o.get("facts").getAsString());
+        assertEquals(4, o.get("edits").getAsInt());
+        assertEquals(1, o.get("batch_size").getAsInt());
+        assertEquals(4, o.get("untouched").getAsInt());
+        JsonObject grace = o.getAsJsonObject("methods").getAsJsonObject("grace");
+        JsonObject stored = JsonParser.parseString(Files.readString(dir.resolve("lifelong.json"))).getAsJsonObject()
+                .getAsJsonObject("methods").getAsJsonObject("grace");
+        JsonObject details = JsonParser.parseString(Files.readString(dir.resolve("lifelong-details.json")))
+                .getAsJsonObject().getAsJsonObject("grace");
+        assertTrue(grace.keySet().containsAll(stored.keySet()) && grace.keySet().containsAll(details.keySet()),
+                grace.keySet().toString());
+        assertEquals(4, grace.get("edits").getAsInt());
+        assertEquals(0, grace.get("stopped_at").getAsInt());
+        assertEquals(stored.get("seconds_per_edit"), grace.get("seconds_per_edit"));
+        assertEquals(details.get("adapter_bytes_per_100_edits"), grace.get("adapter_bytes_per_100_edits"));
+        assertTrue(grace.get("stored_bytes_per_100_edits").getAsDouble() > 0, grace.toString());
+        JsonArray points = grace.getAsJsonArray("checkpoints");
+        assertEquals(2, points.size());
+        for (int i = 0; i < 2; i++) {
+            JsonObject p = points.get(i).getAsJsonObject();
+            JsonObject s = stored.getAsJsonArray("checkpoints").get(i).getAsJsonObject();
+            s.keySet().forEach(k -> assertEquals(s.get(k), p.get(k), k));
+            assertTrue(p.has("recent_efficacy") && p.has("edit_seconds") && p.has("stored_bytes"), p.toString());
+        }
+        assertEquals(4, points.get(1).getAsJsonObject().get("edits").getAsInt());
+        List<String> files = new java.util.ArrayList<>();
+        o.getAsJsonArray("files").forEach(f -> files.add(f.getAsString()));
+        assertEquals(List.of("lifelong.json", "lifelong.md", "lifelong-details.json", "lifelong.png"),
+                files.stream().map(f -> Path.of(f).getFileName().toString()).toList());
+        files.forEach(f -> assertTrue(Files.isRegularFile(Path.of(f)), f));
     }
 
     @Test

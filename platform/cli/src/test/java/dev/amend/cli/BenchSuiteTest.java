@@ -51,7 +51,8 @@ class BenchSuiteTest {
     void listNamesEverySectionAndOutWritesOnlyWhatRan(@TempDir Path dir) throws java.io.IOException {
         Object[] list = run("bench", "suite", "--list");
         assertEquals(0, list[0], (String) list[2]);
-        for (String s : List.of("counterfact", "tuning", "sequential", "longform", "facts", "forward", "editing")) {
+        for (String s : List.of("counterfact", "tuning", "sequential", "longform", "layers", "lifelong", "facts",
+                "forward", "editing")) {
             assertTrue(((String) list[1]).contains(s + "\n") || ((String) list[1]).contains(s + " ("), s);
         }
         Path doc = dir.resolve("results.md");
