@@ -2,7 +2,6 @@ package dev.amend.cli;
 
 import dev.amend.kit.trace.CausalLocator;
 import dev.amend.kit.trace.TraceKind;
-import dev.amend.kit.trace.TraceSettings;
 import dev.amend.runtime.editing.EditorRegistry;
 import dev.amend.runtime.editing.HyperparameterFiles;
 import dev.amend.runtime.editing.LayerLocators;
@@ -55,18 +54,8 @@ final class LocateLayersCommand implements Callable<Integer> {
     @Option(names = "--locator", defaultValue = "causal", description = "The layer locator (default ${DEFAULT-VALUE}).")
     String locator;
 
-    @Option(names = "--samples", defaultValue = "10", description = "Corrupted runs per fact (causal locator;"
-            + " default ${DEFAULT-VALUE}).")
-    int samples;
-
-    @Option(names = "--noise", defaultValue = "3", description = "Noise on the subject's embeddings, as a multiple of"
-            + " the subjects' embedding spread (causal locator; default ${DEFAULT-VALUE}).")
-    double noise;
-
-    @Option(names = "--window", defaultValue = "0", description = "MLP and attention outputs are restored over this"
-            + " many layers (causal locator; ROME: 10). Default: 10, or for models under 30 layers the"
-            + " largest odd number up to a third of the layers.")
-    int window;
+    @Mixin
+    TraceOptions traceOptions;
 
     @Option(names = "--json", description = "Print the choice as one JSON object.")
     boolean json;
@@ -116,10 +105,9 @@ final class LocateLayersCommand implements Callable<Integer> {
     private LayerLocator locator() {
         LayerLocator named = LayerLocators.named(locator);
         if (named instanceof CausalLocator) {
-            return new CausalLocator(new TraceSettings(samples, noise, window, seed, Double.NaN));
+            return new CausalLocator(traceOptions.settings(seed));
         }
-        TraceSettings d = TraceSettings.DEFAULTS;
-        if (samples != d.samples() || noise != d.noise() || window != d.window()) {
+        if (!traceOptions.defaults()) {
             throw new InvalidRequestException("--samples, --noise and --window set the causal locator's tracing;"
                     + " the " + locator + " locator does not trace: leave them out");
         }

@@ -36,17 +36,8 @@ final class TraceCommand implements Callable<Integer> {
             + " model's own greedy answer.")
     String target;
 
-    @Option(names = "--samples", defaultValue = "10", description = "Corrupted runs to average (default ${DEFAULT-VALUE}).")
-    int samples;
-
-    @Option(names = "--noise", defaultValue = "3", description = "Noise as a multiple of the subject embeddings'"
-            + " standard deviation (default ${DEFAULT-VALUE}, as ROME).")
-    double noise;
-
-    @Option(names = "--window", defaultValue = "0", description = "MLP and attention outputs are restored over this"
-            + " many layers (ROME: 10). Default: 10, or for models under 30 layers the largest odd number up to a"
-            + " third of the layers.")
-    int window;
+    @Mixin
+    TraceOptions traceOptions;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the noise (default ${DEFAULT-VALUE}).")
     long seed;
@@ -60,7 +51,7 @@ final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TraceSettings settings = new TraceSettings(samples, noise, window, seed, Double.NaN);
+        TraceSettings settings = traceOptions.settings(seed);
         try (Transformer model = modelOptions.load()) {
             Trace trace = CausalTrace.run(model, new TraceRequest(prompt, subject, target), settings,
                     new ProgressBar(json), () -> false);

@@ -29,6 +29,8 @@ class SuiteLifelongTablesTest {
         assertEquals("./amend bench lifelong --methods wise --edits 1000 --seed 2 --split untuned --out"
                 + " docs/lifelong-demo/wise --max-edit-seconds 900 --json", s.row("wise").command());
         assertTrue(s.about().contains("197 subjects") && s.about().contains("900 s"), s.about());
+        assertTrue(s.row("memit").command().endsWith("--out docs/lifelong-demo/memit --max-edit-seconds 600 --json"),
+                s.row("memit").command());
         for (SuiteSection.Row row : s.rows()) {
             AmendCli.commandLine().parseArgs(row.args().toArray(String[]::new));
         }
