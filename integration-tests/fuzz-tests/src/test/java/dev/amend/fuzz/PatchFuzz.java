@@ -110,7 +110,7 @@ class PatchFuzz {
     private void importAndUndo(byte[] patch) throws Exception {
         HttpResponse<String> r = host.send("POST", "/api/v1/models/demo/patches", "application/octet-stream", patch,
                 Map.of());
-        Answers.check(r, "a patch of " + patch.length + " bytes");
+        Answers.check(r, patchJson(patch, "a patch of " + patch.length + " bytes"));
         if (r.statusCode() < 300) {
             host.rollbackAll();
             WeightsCheck.unchanged(host);
@@ -171,5 +171,20 @@ class PatchFuzz {
                 collect(a.get(i), slots);
             }
         }
+    }
+
+    /** Returns the text of {@code patch}'s patch.json (what the host may echo in a refusal), or {@code otherwise}. */
+    private static String patchJson(byte[] patch, String otherwise) {
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(
+                new java.io.ByteArrayInputStream(patch))) {
+            for (java.util.zip.ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                if (e.getName().equals("patch.json")) {
+                    return new String(zip.readNBytes(1 << 20), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return otherwise;
+        }
+        return otherwise;
     }
 }
